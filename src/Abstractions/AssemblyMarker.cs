@@ -1,0 +1,1 @@
+namespace HiStream.Abstractions; internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+Console.WriteLine("histream: not implemented yet");
+return 0;

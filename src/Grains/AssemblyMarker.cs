@@ -1,0 +1,1 @@
+namespace HiStream.Grains; internal static class AssemblyMarker { }

@@ -1,0 +1,21 @@
+namespace HiStream.Engine.Tests.Reference;
+
+public sealed class FixtureDiscoveryTests
+{
+    [Fact]
+    public void CommittedFixturesCoverEveryKind()
+    {
+        var kinds = ReferenceCases.All().Select(ReferenceCases.KindOf).ToHashSet();
+        foreach (var k in new[] { "wan-dit", "causal-wan", "flow-scheduler", "wan-vae-decoder", "umt5-encoder" })
+            Assert.Contains(k, kinds);
+    }
+
+    [Fact]
+    public void SafeTensorsReaderReadsFixtureWithExactShapes()
+    {
+        using var c = new ReferenceCase(ReferenceCases.All().First(d => d.EndsWith("wan-dit-tiny", StringComparison.Ordinal)));
+        var x = c.Tensor(c.Calls[0], "x");
+        Assert.Equal(new long[] { 16, 3, 8, 12 }, x.shape);
+        Assert.True(x.abs().sum().item<float>() > 0);
+    }
+}
