@@ -103,14 +103,15 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
         {
             using var batched = z.dim() == 4 ? z.unsqueeze(0) : z.alias();
             var onDevice = batched.to(_model.Device);
-            var raw = _normalization.Denormalize(onDevice).to(_model.DType);
-            x = _model.Conv2.Forward(raw, null).MoveToOuterDisposeScope();
+            x = _normalization.Denormalize(onDevice).to(_model.DType).MoveToOuterDisposeScope();
         }
         using (x)
         {
             for (long f = 0; f < x.shape[2]; f++)
             {
-                using var frame = x.narrow(2, f, 1);
+                // conv2 is 1x1x1: running it frame by frame keeps every frame's arithmetic independent of the chunking.
+                using var latentFrame = x.narrow(2, f, 1);
+                using var frame = _model.Conv2.Forward(latentFrame, null);
                 DecodeLatentFrame(frame, onSlice);
                 LatentFramesDecoded++;
             }

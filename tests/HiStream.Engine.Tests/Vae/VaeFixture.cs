@@ -26,6 +26,15 @@ internal static class VaeFixture
     public static LatentNormalization Normalization(ReferenceCase c, ReferenceCall call) =>
         LatentNormalization.FromTensors(c.Tensor(call, "mean"), c.Tensor(call, "std"));
 
+    /// <summary>Same shape and bit-identical values.</summary>
+    public static bool Same(torch.Tensor a, torch.Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype) return false;
+        using var eq = a.eq(b);
+        using var all = eq.all();
+        return all.item<bool>();
+    }
+
     public static ReferenceCase TinyCase() =>
         new(ReferenceCases.All().First(d => d.EndsWith("wan-vae-decoder-tiny", StringComparison.Ordinal)));
 }
