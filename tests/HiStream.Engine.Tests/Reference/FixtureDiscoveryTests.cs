@@ -34,9 +34,8 @@ public sealed class FixtureDiscoveryTests
     [Fact]
     public void CaseKeysPutTheFolderNameFirstAndResolveToTheFolder()
     {
-        foreach (var row in ReferenceCases.OfKinds("causal-wan"))
+        foreach (string key in ReferenceCases.OfKinds("causal-wan"))
         {
-            var key = (string)row[0];
             var dir = ReferenceCases.Resolve(key);
             Assert.StartsWith(Path.GetFileName(dir), key);
             Assert.True(Directory.Exists(dir));
