@@ -13,7 +13,7 @@ namespace HiStream.Engine.Models;
 /// they are. One module serves both forwards: <see cref="Forward"/> (bidirectional <c>WanModel</c>) and
 /// <see cref="ForwardCausal"/> (Self-Forcing's <c>CausalWanModel</c> with KV caches). Timesteps are per frame.
 /// Parameters are created uninitialised on the given device/dtype (the meta device works for shape checks):
-/// bind weights with <see cref="Checkpoints.StateDictBinder"/> or <see cref="SeededInitializer"/>.
+/// bind weights with <see cref="Checkpoints.ModuleWeights"/> (strict) or <see cref="SeededInitializer"/>.
 /// The module holds no per-call state; concurrent calls need separate caches.
 /// </summary>
 public sealed class WanDiT : torch.nn.Module
