@@ -53,6 +53,9 @@ public sealed class WanDiT : torch.nn.Module
     public torch.Device Device { get; }
     public torch.ScalarType DType { get; }
 
+    /// <summary>Where the weights came from (a checkpoint path, or seeded random weights); for logs and outputs.</summary>
+    public string WeightsSource { get; internal set; } = "uninitialised (bind weights before use)";
+
     /// <summary>Default RoPE frequencies (plain Wan RoPE unless the constructor was given other settings).</summary>
     public Rope3D Rope { get; }
 
