@@ -115,6 +115,15 @@ public sealed class WanDiT : torch.nn.Module
                 throw new ArgumentException($"KV cache (batch {kvCache.Batch}, {kvCache.Layers} layers, {kvCache.Heads}x{kvCache.HeadDim}) does not fit this model and batch {b}.", nameof(kvCache));
             if (kvCache.TokensPerFrame != tokensPerFrame)
                 throw new ArgumentException($"KV cache was created for {kvCache.TokensPerFrame} tokens per frame, this latent has {tokensPerFrame} ({h}x{w}).", nameof(kvCache));
+            if (kvCache.DType != DType || kvCache.Device.type != Device.type)
+                throw new ArgumentException($"KV cache lives on {kvCache.Device} as {kvCache.DType}, the model on {Device} as {DType}.", nameof(kvCache));
+        }
+        if (crossCache != null)
+        {
+            if (crossCache.Batch != b || crossCache.Layers != c.NumLayers || crossCache.TextLen != c.TextLen || crossCache.Heads != c.NumHeads || crossCache.HeadDim != c.HeadDim)
+                throw new ArgumentException($"Cross-attention cache (batch {crossCache.Batch}, {crossCache.Layers} layers, text_len {crossCache.TextLen}) does not fit this model and batch {b}.", nameof(crossCache));
+            if (crossCache.DType != DType || crossCache.Device.type != Device.type)
+                throw new ArgumentException($"Cross-attention cache lives on {crossCache.Device} as {crossCache.DType}, the model on {Device} as {DType}.", nameof(crossCache));
         }
 
         using var noGrad = torch.no_grad();

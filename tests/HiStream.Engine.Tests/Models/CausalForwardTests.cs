@@ -67,6 +67,11 @@ public sealed class CausalForwardTests
         Assert.Contains("tokens per frame", Assert.Throws<ArgumentException>(() => model.ForwardCausal(x, t, ctx, otherGrid, cross, 0)).Message);
         using var otherBatch = new KvCache(model.Config, 2, 6, KvWindow.Global, 3, torch.CPU, torch.ScalarType.Float32);
         Assert.Contains("batch", Assert.Throws<ArgumentException>(() => model.ForwardCausal(x, t, ctx, otherBatch, cross, 0)).Message);
+        using var bf16Cache = new KvCache(model.Config, 1, 6, KvWindow.Global, 3, torch.CPU, torch.ScalarType.BFloat16);
+        Assert.Contains("BFloat16", Assert.Throws<ArgumentException>(() => model.ForwardCausal(x, t, ctx, bf16Cache, cross, 0)).Message);
+        using var kv = new KvCache(model.Config, 1, 6, KvWindow.Global, 3, torch.CPU, torch.ScalarType.Float32);
+        using var bf16Cross = new CrossAttentionCache(model.Config, 1, torch.CPU, torch.ScalarType.BFloat16);
+        Assert.Contains("Cross-attention cache", Assert.Throws<ArgumentException>(() => model.ForwardCausal(x, t, ctx, kv, bf16Cross, 0)).Message);
         using var longText = torch.zeros(1, 17, 32);
         Assert.Contains("text_len", Assert.Throws<ArgumentException>(() => model.Forward(x, t, longText)).Message);
         using var odd = torch.zeros(new long[] { 1, 16, 3, 5, 6 });
