@@ -3,10 +3,11 @@ using HiStream.Engine.Tests.Checkpoints;
 using HiStream.Engine.Tests.Reference;
 using HiStream.Engine.Text;
 using TorchSharp;
+using Xunit.Abstractions;
 
 namespace HiStream.Engine.Tests.Text;
 
-public sealed class UmT5TextEncoderTests : IDisposable
+public sealed class UmT5TextEncoderTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
@@ -60,6 +61,7 @@ public sealed class UmT5TextEncoderTests : IDisposable
         var reference = c.Tensor(call, "hidden");
         double maxDiff = (hidden.to(torch.ScalarType.Float32) - reference).abs().max().item<float>();
         double scale = reference.abs().max().item<float>();
+        output.WriteLine($"bf16 vs float32 reference: max |diff| {maxDiff:G3}, values up to {scale:G3}");
         Assert.True(maxDiff < 0.05 * scale, $"bf16 drift {maxDiff} against values up to {scale}");
     }
 
