@@ -23,6 +23,7 @@ long withWeights = ProcessMemory.CurrentRss();
 Console.WriteLine($"VAE {config.BaseDim}-dim decoder, {model.ParameterCount():N0} params ({model.WeightsSource}), {dtype} on {device}, torch threads {torch.get_num_threads()}");
 Console.WriteLine($"output {opts.Width}x{opts.Height}, latent {w}x{h}, {opts.LatentFrames} latent frames; frames-per-slice {opts.FramesPerSlice}, band-rows {opts.BandRows}");
 Console.WriteLine($"RSS: process start {Mib(baseline)}, with weights {Mib(withWeights)}");
+Console.WriteLine($"feature cache from the third latent frame on (estimate, whole frames): {Mib(WanVaeMemoryEstimate.FeatureCacheBytes(config, h, w, dtype))}");
 
 var options = new VaeDecodeOptions { FramesPerSlice = opts.FramesPerSlice, BandRows = opts.BandRows };
 using var decoder = new StreamingWanVaeDecoder(model, options);

@@ -25,6 +25,16 @@ public static class WanVaeCheckpoint
         }
     }
 
+    /// <summary>The checkpoint when a path is given, else seeded random weights (<see cref="WanVaeDecoderModel.HasRandomWeights"/>
+    /// tells, so outputs can say so).</summary>
+    public static WanVaeDecoderModel LoadOrRandom(string? path, WanVaeConfig config, long seed, torch.Device? device = null, torch.ScalarType dtype = torch.ScalarType.Float32)
+    {
+        if (!string.IsNullOrWhiteSpace(path)) return Load(path, config, device, dtype);
+        var model = WanVaeDecoderModel.Create(config, device, dtype);
+        model.InitializeRandom(seed);
+        return model;
+    }
+
     public static void LoadInto(WanVaeDecoderModel model, string path)
     {
         using var file = CheckpointLoader.Open(path, new CheckpointSelection(NormalizeKeys: false));
