@@ -8,9 +8,14 @@ namespace HiStream.Engine.Sampling;
 /// at another resolution draws the same numbers for the same chunk and step. Draw 0 is the chunk's initial noise,
 /// draw i the re-noise before step i.
 /// </summary>
-public static class ChunkNoise
+public sealed class ChunkNoise : IChunkNoise
 {
-    public static torch.Tensor Draw(long seed, int chunk, int draw, long[] shape, torch.ScalarType dtype, torch.Device device)
+    public static ChunkNoise Instance { get; } = new();
+
+    public torch.Tensor Draw(long seed, int chunk, int draw, long[] shape, torch.ScalarType dtype, torch.Device device) =>
+        DrawKeyed(seed, chunk, draw, shape, dtype, device);
+
+    public static torch.Tensor DrawKeyed(long seed, int chunk, int draw, long[] shape, torch.ScalarType dtype, torch.Device device)
     {
         using var generator = new torch.Generator(unchecked((ulong)Key(seed, chunk, draw)), torch.CPU);
         using var cpu = torch.randn(shape, dtype: torch.ScalarType.Float32, generator: generator);
@@ -32,4 +37,11 @@ public static class ChunkNoise
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+}
+
+/// <summary>Source of a chunk sampler's Gaussian draws (replaceable, e.g. to replay the noise a reference run stored).</summary>
+public interface IChunkNoise
+{
+    /// <param name="draw">0 = the chunk's initial noise, i = the re-noise before the chunk's step i.</param>
+    torch.Tensor Draw(long seed, int chunk, int draw, long[] shape, torch.ScalarType dtype, torch.Device device);
 }

@@ -22,9 +22,12 @@ public sealed class HiStreamSampler : IVideoSampler
     private readonly IReadOnlyList<PlannedStep> _laterPlan;
     private readonly HiStreamLatentResampler _resampler;
     private readonly Action<ChunkCacheReport>? _cacheObserver;
+    private readonly IChunkNoise _noise;
 
-    /// <param name="cacheObserver">Called after each chunk's denoising with the caches' state (memory, frames attended).</param>
-    public HiStreamSampler(ICausalChunkModel model, HiStreamSettings settings, string name = "histream", Action<ChunkCacheReport>? cacheObserver = null)
+    /// <param name="cacheObserver">Called after each chunk's first pass with the caches' state (memory, frames attended).</param>
+    /// <param name="noise">Gaussian draws; default <see cref="ChunkNoise"/> (keyed by seed, chunk and draw).</param>
+    public HiStreamSampler(ICausalChunkModel model, HiStreamSettings settings, string name = "histream",
+        Action<ChunkCacheReport>? cacheObserver = null, IChunkNoise? noise = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
@@ -33,6 +36,7 @@ public sealed class HiStreamSampler : IVideoSampler
         Settings = settings;
         Name = name;
         _cacheObserver = cacheObserver;
+        _noise = noise ?? ChunkNoise.Instance;
         var schedule = settings.DenoisingTimesteps ?? HiStreamSettings.DefaultSchedule;
         _firstPlan = settings.FirstChunk.Resolve(schedule, $"HiStreamSettings.{nameof(settings.FirstChunk)}");
         _laterPlan = settings.LaterChunks.Resolve(schedule, $"HiStreamSettings.{nameof(settings.LaterChunks)}");
@@ -197,7 +201,7 @@ public sealed class HiStreamSampler : IVideoSampler
             var plan = _s.StepsOf(c);
             int start = c * Settings.FramesPerChunk;
             using var scope = torch.NewDisposeScope();
-            var x = ChunkNoise.Draw(_request.Seed, c, 0, Shape(plan[0].Resolution), _m.DType, _m.Device);
+            var x = _s._noise.Draw(_request.Seed, c, 0, Shape(plan[0].Resolution), _m.DType, _m.Device);
             torch.Tensor x0 = x;
             for (int i = 0; i < plan.Count; i++)
             {
@@ -209,7 +213,7 @@ public sealed class HiStreamSampler : IVideoSampler
                 var next = plan[i + 1];
                 if (next.Resolution != step.Resolution) x0 = _s._resampler.Up(x0);
                 double sigma = _m.Sigma(next.Timestep);
-                var noise = ChunkNoise.Draw(_request.Seed, c, i + 1, Shape(next.Resolution), _m.DType, _m.Device);
+                var noise = _s._noise.Draw(_request.Seed, c, i + 1, Shape(next.Resolution), _m.DType, _m.Device);
                 x = (x0 * (1 - sigma) + noise * sigma).to(_m.DType);
             }
             return x0.MoveToOuterDisposeScope();

@@ -68,6 +68,19 @@ public sealed record HiStreamSettings
     /// <summary>HiStream+: HiStream + asymmetric denoising (first chunk 2 + 2, later chunks 1 + 1).</summary>
     public static HiStreamSettings HiStreamPlus { get; } = new() { LaterChunks = ChunkStepPlan.Counts(1, 1) };
 
+    /// <summary>
+    /// The Self-Forcing reference loop expressed in these settings: one resolution, full causal history, all four
+    /// steps at the target size, one t = 0 refresh of the (high-res) cache per chunk.
+    /// </summary>
+    public static HiStreamSettings SelfForcingReference { get; } = new()
+    {
+        LowResolutionFactor = 1,
+        SlidingWindow = false,
+        FirstChunk = ChunkStepPlan.Counts(0, 4),
+        LaterChunks = ChunkStepPlan.Counts(0, 4),
+        RefreshLowCache = false,
+    };
+
     /// <summary>Latent frames denoised together (Self-Forcing's num_frame_per_block).</summary>
     public int FramesPerChunk { get; init; } = 3;
 
