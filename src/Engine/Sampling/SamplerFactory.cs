@@ -30,15 +30,18 @@ public static class SamplerFactory
 
     public static IVideoSampler Create(string name, SamplerModels models, SamplerOptions? options = null)
     {
+        var key = name?.Trim().ToLowerInvariant();
+        if (key is null || !Names.Contains(key))
+            throw new ArgumentException($"Unknown sampler '{name}'. Valid names: {string.Join(", ", Names)}.", nameof(name));
         ArgumentNullException.ThrowIfNull(models);
         options ??= new SamplerOptions();
-        return name?.Trim().ToLowerInvariant() switch
+        return key switch
         {
             SelfForcing => new HiStreamSampler(models.Causal, HiStreamSettings.SelfForcingReference, SelfForcing, options.CacheObserver),
             HiStream => new HiStreamSampler(models.Causal, options.HiStream ?? HiStreamSettings.HiStream, HiStream, options.CacheObserver),
             HiStreamPlus => new HiStreamSampler(models.Causal, options.HiStreamPlus ?? HiStreamSettings.HiStreamPlus, HiStreamPlus, options.CacheObserver),
             WanBidirectional => new WanBidirectionalSampler(models.Bidirectional, options.WanBidirectional),
-            _ => throw new ArgumentException($"Unknown sampler '{name}'. Valid names: {string.Join(", ", Names)}.", nameof(name)),
+            _ => throw new InvalidOperationException($"Sampler '{key}' is listed but not wired."),
         };
     }
 }
