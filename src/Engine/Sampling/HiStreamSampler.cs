@@ -208,13 +208,12 @@ public sealed class HiStreamSampler : IVideoSampler
                 var step = plan[i];
                 var v = Forward(x, step.Timestep, start, step.Resolution);
                 if (i == 0) Report(c);
-                x0 = ToX0(x, v, _m.Sigma(step.Timestep));
+                x0 = _m.ToX0(x, v, step.Timestep);
                 if (i == plan.Count - 1) break;
                 var next = plan[i + 1];
                 if (next.Resolution != step.Resolution) x0 = _s._resampler.Up(x0);
-                double sigma = _m.Sigma(next.Timestep);
                 var noise = _s._noise.Draw(_request.Seed, c, i + 1, Shape(next.Resolution), _m.DType, _m.Device);
-                x = (x0 * (1 - sigma) + noise * sigma).to(_m.DType);
+                x = _m.AddNoise(x0, noise, next.Timestep);
             }
             return x0.MoveToOuterDisposeScope();
         }
@@ -242,14 +241,6 @@ public sealed class HiStreamSampler : IVideoSampler
             ? _m.Forward(x, t, start, _high, _text, _s.HighThetas)
             : _m.Forward(x, t, start, _low, _text, _s.LowThetas);
 
-        private static torch.Tensor ToX0(torch.Tensor x, torch.Tensor v, double sigma)
-        {
-            using var x64 = x.to(torch.ScalarType.Float64);
-            using var v64 = v.to(torch.ScalarType.Float64);
-            using var x0 = x64 - v64 * sigma;
-            return x0.to(x.dtype);
-        }
-
         private long[] Shape(StageResolution res) => res == StageResolution.High
             ? new long[] { 1, _m.LatentChannels, Settings.FramesPerChunk, _hiH, _hiW }
             : new long[] { 1, _m.LatentChannels, Settings.FramesPerChunk, _loH, _loW };
@@ -259,14 +250,13 @@ public sealed class HiStreamSampler : IVideoSampler
         {
             if (Settings.TemporalPositions != TemporalPositionPolicy.RollingAnchor || Settings.WindowFrames is not { } window) return;
             int target = Math.Max(0, c * Settings.FramesPerChunk + Settings.FramesPerChunk - window);
-            Align(0, _high, Settings.NtkAxes.HasFlag(RopeAxes.Time) ? _s.HighThetas.Time : _s.LowThetas.Time);
+            Align(0, _high, _s.HighThetas.Time);
             Align(1, _low, _s.LowThetas.Time);
 
             void Align(int slot, IChunkKvCache cache, double timeTheta)
             {
-                int delta = target - _anchorPosition[slot];
-                if (delta == 0) return;
-                cache.ShiftLeadingFramePositions(Settings.AnchorFrames, delta, timeTheta);
+                if (target == _anchorPosition[slot]) return;
+                cache.PlaceLeadingFrames(Settings.AnchorFrames, target, timeTheta);
                 _anchorPosition[slot] = target;
             }
         }

@@ -21,8 +21,11 @@ public interface ICausalChunkModel
     /// <summary>Bytes of K+V per cached token (2 · layers · dim · element size).</summary>
     long KvBytesPerToken { get; }
 
-    /// <summary>σ the scheduler pairs with a timestep (nearest table entry, model-spec §3).</summary>
-    double Sigma(double timestep);
+    /// <summary>x0 = x − σ(t)·v (σ from the scheduler table, computed in float64; model-spec §3).</summary>
+    torch.Tensor ToX0(torch.Tensor x, torch.Tensor velocity, double timestep);
+
+    /// <summary>(1 − σ(t))·x0 + σ(t)·noise, the re-noising before a step at timestep t.</summary>
+    torch.Tensor AddNoise(torch.Tensor x0, torch.Tensor noise, double timestep);
 
     /// <summary>Text context [L, text_dim] → the per-video cross-attention state, shared by every pass and resolution.</summary>
     IDisposable CreateTextState(torch.Tensor textContext);
@@ -51,8 +54,9 @@ public interface IChunkKvCache : IDisposable
     IReadOnlyList<int> FramesHeld { get; }
 
     /// <summary>
-    /// Rotates the cached keys of the first <paramref name="frames"/> buffer frames by <paramref name="deltaFrames"/>
-    /// temporal positions (for <see cref="TemporalPositionPolicy.RollingAnchor"/>).
+    /// Re-ropes the cached keys of the first <paramref name="frames"/> buffer frames (the anchor, written at positions
+    /// 0..frames−1) so that they sit at temporal positions <paramref name="startPosition"/>.. (for
+    /// <see cref="TemporalPositionPolicy.RollingAnchor"/>). <paramref name="timeTheta"/> is the frame-axis base the keys were roped with.
     /// </summary>
-    void ShiftLeadingFramePositions(int frames, int deltaFrames, double timeTheta);
+    void PlaceLeadingFrames(int frames, int startPosition, double timeTheta);
 }
