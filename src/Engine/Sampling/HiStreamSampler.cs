@@ -24,7 +24,7 @@ public sealed class HiStreamSampler : IVideoSampler
     private readonly Action<ChunkCacheReport>? _cacheObserver;
     private readonly IChunkNoise _noise;
 
-    /// <param name="cacheObserver">Called after each chunk's first pass with the caches' state (memory, frames attended).</param>
+    /// <param name="cacheObserver">Called after each chunk's denoising with the caches' state (memory, frames attended).</param>
     /// <param name="noise">Gaussian draws; default <see cref="ChunkNoise"/> (keyed by seed, chunk and draw).</param>
     public HiStreamSampler(ICausalChunkModel model, HiStreamSettings settings, string name = "histream",
         Action<ChunkCacheReport>? cacheObserver = null, IChunkNoise? noise = null)
@@ -150,7 +150,7 @@ public sealed class HiStreamSampler : IVideoSampler
             if (!exactByRefresh)
             {
                 // Without a refresh pass the caches keep the K/V of the chunk's last denoising steps: re-run them.
-                using var _ = Denoise(c);
+                using var _ = Denoise(c, report: false);
             }
             using var scope = torch.NewDisposeScope();
             var y = finishedLatents.to(_m.DType, _m.Device).unsqueeze(0);
@@ -196,18 +196,20 @@ public sealed class HiStreamSampler : IVideoSampler
         }
 
         /// <summary>Runs chunk c's denoising steps; returns its final x0 [1, C, F, H, W] at high resolution.</summary>
-        private torch.Tensor Denoise(int c)
+        private torch.Tensor Denoise(int c, bool report = true)
         {
             var plan = _s.StepsOf(c);
             int start = c * Settings.FramesPerChunk;
             using var scope = torch.NewDisposeScope();
             var x = _s._noise.Draw(_request.Seed, c, 0, Shape(plan[0].Resolution), _m.DType, _m.Device);
             torch.Tensor x0 = x;
+            IReadOnlyList<int>? seenHigh = null, seenLow = null;
             for (int i = 0; i < plan.Count; i++)
             {
                 var step = plan[i];
                 var v = Forward(x, step.Timestep, start, step.Resolution);
-                if (i == 0) Report(c);
+                if (step.Resolution == StageResolution.High) seenHigh ??= _high.FramesHeld;
+                else seenLow ??= _low.FramesHeld;
                 x0 = _m.ToX0(x, v, step.Timestep);
                 if (i == plan.Count - 1) break;
                 var next = plan[i + 1];
@@ -215,6 +217,7 @@ public sealed class HiStreamSampler : IVideoSampler
                 var noise = _s._noise.Draw(_request.Seed, c, i + 1, Shape(next.Resolution), _m.DType, _m.Device);
                 x = _m.AddNoise(x0, noise, next.Timestep);
             }
+            if (report) Report(c, seenHigh!, seenLow ?? Array.Empty<int>());
             return x0.MoveToOuterDisposeScope();
         }
 
@@ -261,11 +264,10 @@ public sealed class HiStreamSampler : IVideoSampler
             }
         }
 
-        private void Report(int c)
+        private void Report(int c, IReadOnlyList<int> seenHigh, IReadOnlyList<int> seenLow)
         {
             _peakCacheBytes = Math.Max(_peakCacheBytes, _high.AllocatedBytes + _low.AllocatedBytes);
-            _s._cacheObserver?.Invoke(new ChunkCacheReport(c, _high.AllocatedBytes + _low.AllocatedBytes, _peakCacheBytes,
-                _high.FramesHeld.ToArray(), _low.FramesHeld.ToArray()));
+            _s._cacheObserver?.Invoke(new ChunkCacheReport(c, _high.AllocatedBytes + _low.AllocatedBytes, _peakCacheBytes, seenHigh, seenLow));
         }
 
         private void Sync()
@@ -283,6 +285,7 @@ public sealed class HiStreamSampler : IVideoSampler
     }
 }
 
-/// <summary>The caches while chunk <paramref name="Chunk"/> runs (after its first pass wrote it).</summary>
-/// <param name="FramesAttendedHigh">Latent frames in the high-res cache, the chunk's own frames last.</param>
+/// <summary>The caches of a chunk sampler after chunk <paramref name="Chunk"/>'s denoising steps.</summary>
+/// <param name="FramesAttendedHigh">Latent frames the chunk's high-res steps attended to, its own frames last.</param>
+/// <param name="FramesAttendedLow">The same for its low-res steps (empty when the chunk had none).</param>
 public sealed record ChunkCacheReport(int Chunk, long KvCacheBytes, long PeakKvCacheBytes, IReadOnlyList<int> FramesAttendedHigh, IReadOnlyList<int> FramesAttendedLow);

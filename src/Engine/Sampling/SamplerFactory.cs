@@ -10,7 +10,7 @@ public sealed record SamplerOptions
     public HiStreamSettings? HiStreamPlus { get; init; }
     public WanBidirectionalSettings? WanBidirectional { get; init; }
 
-    /// <summary>Observes the caches of the chunk samplers (memory, frames attended) after each chunk's first pass.</summary>
+    /// <summary>Observes the caches of the chunk samplers (memory, frames attended) after each chunk's denoising.</summary>
     public Action<ChunkCacheReport>? CacheObserver { get; init; }
 }
 
