@@ -1,3 +1,4 @@
+using HiStream.Engine.Random;
 using TorchSharp;
 
 namespace HiStream.Engine.Sampling;
@@ -22,12 +23,12 @@ public sealed class HiStreamSampler : IVideoSampler
     private readonly IReadOnlyList<PlannedStep> _laterPlan;
     private readonly HiStreamLatentResampler _resampler;
     private readonly Action<ChunkCacheReport>? _cacheObserver;
-    private readonly IChunkNoise _noise;
+    private readonly INoiseSource _noise;
 
     /// <param name="cacheObserver">Called after each chunk's denoising with the caches' state (memory, frames attended).</param>
-    /// <param name="noise">Gaussian draws; default <see cref="ChunkNoise"/> (keyed by seed, chunk and draw).</param>
+    /// <param name="noise">Gaussian draws, keyed by (seed, chunk, step, purpose); default <see cref="NoiseSource"/>.</param>
     public HiStreamSampler(ICausalChunkModel model, HiStreamSettings settings, string name = "histream",
-        Action<ChunkCacheReport>? cacheObserver = null, IChunkNoise? noise = null)
+        Action<ChunkCacheReport>? cacheObserver = null, INoiseSource? noise = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
@@ -36,7 +37,7 @@ public sealed class HiStreamSampler : IVideoSampler
         Settings = settings;
         Name = name;
         _cacheObserver = cacheObserver;
-        _noise = noise ?? ChunkNoise.Instance;
+        _noise = noise ?? new NoiseSource();
         var schedule = settings.DenoisingTimesteps ?? HiStreamSettings.DefaultSchedule;
         _firstPlan = settings.FirstChunk.Resolve(schedule, $"HiStreamSettings.{nameof(settings.FirstChunk)}");
         _laterPlan = settings.LaterChunks.Resolve(schedule, $"HiStreamSettings.{nameof(settings.LaterChunks)}");
@@ -201,7 +202,7 @@ public sealed class HiStreamSampler : IVideoSampler
             var plan = _s.StepsOf(c);
             int start = c * Settings.FramesPerChunk;
             using var scope = torch.NewDisposeScope();
-            var x = _s._noise.Draw(_request.Seed, c, 0, Shape(plan[0].Resolution), _m.DType, _m.Device);
+            var x = Noise(new NoiseKey(_request.Seed, c, 0, NoisePurpose.InitialLatent), plan[0].Resolution);
             torch.Tensor x0 = x;
             IReadOnlyList<int>? seenHigh = null, seenLow = null;
             for (int i = 0; i < plan.Count; i++)
@@ -214,7 +215,7 @@ public sealed class HiStreamSampler : IVideoSampler
                 if (i == plan.Count - 1) break;
                 var next = plan[i + 1];
                 if (next.Resolution != step.Resolution) x0 = _s._resampler.Up(x0);
-                var noise = _s._noise.Draw(_request.Seed, c, i + 1, Shape(next.Resolution), _m.DType, _m.Device);
+                var noise = Noise(new NoiseKey(_request.Seed, c, i + 1, NoisePurpose.Renoise), next.Resolution);
                 x = _m.AddNoise(x0, noise, next.Timestep);
             }
             if (report) Report(c, seenHigh!, seenLow ?? Array.Empty<int>());
@@ -243,6 +244,12 @@ public sealed class HiStreamSampler : IVideoSampler
         private torch.Tensor Forward(torch.Tensor x, double t, int start, StageResolution res) => res == StageResolution.High
             ? _m.Forward(x, t, start, _high, _text, _s.HighThetas)
             : _m.Forward(x, t, start, _low, _text, _s.LowThetas);
+
+        private torch.Tensor Noise(NoiseKey key, StageResolution res)
+        {
+            using var cpu = _s._noise.Draw(key, Shape(res));
+            return cpu.to(_m.DType, _m.Device, copy: true);
+        }
 
         private long[] Shape(StageResolution res) => res == StageResolution.High
             ? new long[] { 1, _m.LatentChannels, Settings.FramesPerChunk, _hiH, _hiW }

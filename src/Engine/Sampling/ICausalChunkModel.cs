@@ -4,7 +4,7 @@ namespace HiStream.Engine.Sampling;
 
 /// <summary>
 /// What the chunk samplers need from the causal DiT: one forward pass of a chunk against a KV cache, at any latent
-/// size and with per-axis RoPE bases. Implemented over the Wan2.1 model by WanCausalChunkModel.
+/// size and with per-axis RoPE bases. Implemented over the Wan2.1 model by <see cref="WanChunkModel"/>.
 /// </summary>
 public interface ICausalChunkModel
 {

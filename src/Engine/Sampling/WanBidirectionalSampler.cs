@@ -1,3 +1,4 @@
+using HiStream.Engine.Random;
 using TorchSharp;
 
 namespace HiStream.Engine.Sampling;
@@ -60,7 +61,9 @@ public sealed class WanBidirectionalSampler : IVideoSampler
         var contexts = cfg ? new[] { request.TextContext, negative } : new[] { request.TextContext };
         long[] shape = { 1, _model.LatentChannels, request.LatentFrames, request.LatentHeight, request.LatentWidth };
 
-        var x = ChunkNoise.DrawKeyed(request.Seed, 0, 0, shape, _model.DType, _model.Device);
+        torch.Tensor x;
+        using (var cpu = new NoiseSource().Draw(new NoiseKey(request.Seed, 0, 0, NoisePurpose.InitialLatent), shape))
+            x = cpu.to(_model.DType, _model.Device, copy: true);
         torch.Tensor? previousVelocity = null;
         for (int i = 0; i < Settings.Steps; i++)
         {
