@@ -5,6 +5,14 @@ namespace HiStream.Bench;
 /// <summary>One line naming the machine the numbers come from.</summary>
 public static class BenchMachine
 {
+    /// <summary>The 1-minute load average (other processes compete for the cores), or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "n/a"; }
+        catch (UnauthorizedAccessException) { return "n/a"; }
+    }
+
     public static string Describe(torch.Device device)
     {
         string cpu = "unknown CPU";

@@ -3,7 +3,7 @@ using HiStream.Engine.Sampling;
 namespace HiStream.Bench;
 
 /// <summary>Command line of the benchmark.</summary>
-public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads)
+public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads, int Repeats)
 {
     public const string Usage = """
         HiStream.Bench: per-frame denoising latency of every sampler, side by side on one model and machine.
@@ -15,6 +15,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
           --samplers A,B,...       subset/order of: self-forcing, histream, histream-plus, wan-bidirectional
           --wan-measured-steps K   bidirectional steps actually run (time scaled to 50); 0 = all 50
           --threads N              torch intra-op threads (default: all cores)
+          --repeats N              rounds over all samplers; the fastest run of each is reported (default: preset)
           --out FILE               also write the markdown table to FILE
         """;
 
@@ -23,7 +24,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
     {
         var preset = BenchPreset.Cpu;
         string? device = null, dtype = null, output = null;
-        int? frames = null, wanSteps = null, threads = null;
+        int? frames = null, wanSteps = null, threads = null, repeats = null;
         IReadOnlyList<string> samplers = SamplerFactory.Names.ToArray();
         try
         {
@@ -42,6 +43,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                     case "--frames": frames = PositiveInt(Value(), "--frames"); break;
                     case "--wan-measured-steps": wanSteps = int.Parse(Value()); break;
                     case "--threads": threads = PositiveInt(Value(), "--threads"); break;
+                    case "--repeats": repeats = PositiveInt(Value(), "--repeats"); break;
                     case "--out": output = Value(); break;
                     case "--samplers":
                         samplers = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -63,7 +65,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                 LatentFrames = frames ?? preset.LatentFrames,
                 WanMeasuredSteps = wanSteps is { } w ? (w <= 0 || w >= preset.WanSteps ? null : w) : preset.WanMeasuredSteps,
             };
-            return new BenchOptions(preset, samplers, output, threads);
+            return new BenchOptions(preset, samplers, output, threads, repeats ?? preset.Repeats);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

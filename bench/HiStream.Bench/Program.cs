@@ -29,14 +29,23 @@ var models = new SamplerModels(model, model);
 using var context = torch.randn(new long[] { 24, config.TextDim }, generator: new torch.Generator(5)).mul_(0.5);
 
 var runner = new BenchRunner(models, preset, log);
-var results = new List<BenchResult>();
-foreach (var name in options.Samplers)
+runner.WarmUp(options.Samplers, context);
+var runs = options.Samplers.ToDictionary(s => s, _ => new List<BenchResult>());
+string loadBefore = BenchMachine.LoadAverage();
+for (int round = 0; round < options.Repeats; round++)
 {
-    results.Add(runner.Run(name, context));
-    GC.Collect();
+    // Alternate the order so that slow phases of a shared machine do not always hit the same sampler.
+    var order = round % 2 == 0 ? options.Samplers : options.Samplers.Reverse().ToList();
+    foreach (var name in order)
+    {
+        log($"round {round + 1}/{options.Repeats}: {name}");
+        runs[name].Add(runner.Run(name, context));
+        GC.Collect();
+    }
 }
+var results = options.Samplers.Select(s => BenchAggregate.Fastest(runs[s])).ToList();
 
-string machine = BenchMachine.Describe(device);
+string machine = $"{BenchMachine.Describe(device)}; load average {loadBefore} before, {BenchMachine.LoadAverage()} after";
 var table = BenchReport.Render(preset, machine, "seeded-random (no checkpoint; timing does not depend on weight values)", results);
 Console.WriteLine(table);
 if (options.OutputPath is { } path)
