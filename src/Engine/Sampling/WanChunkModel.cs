@@ -75,6 +75,9 @@ public sealed class WanChunkModel : ICausalChunkModel, IBidirectionalVideoModel,
         }
     }
 
+    /// <summary>The engine cache behind one of this model's chunk caches (tests and diagnostics).</summary>
+    internal static KvCache KvCacheOf(IChunkKvCache cache) => ((ChunkKvCache)cache).Cache;
+
     /// <summary>The RoPE tables of a set of per-axis bases (cached: a sampler uses two, low and high).</summary>
     internal Rope3D RopeFor(RopeThetas thetas)
     {

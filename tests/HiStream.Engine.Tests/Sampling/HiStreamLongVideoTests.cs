@@ -44,4 +44,35 @@ public sealed class HiStreamLongVideoTests : IDisposable
         // From chunk 2 the window slides; the anchor is re-roped to sit just before the oldest neighbour.
         Assert.False(torch.allclose(absolute[2], rolling[2], 1e-5, 1e-5));
     }
+
+    [Fact]
+    public void PlacingTheAnchorEqualsWritingItAtThatPosition()
+    {
+        var model = _tiny.Model;
+        var plain = new RopeThetas(10000, 10000, 10000);
+        var gen = new torch.Generator(3);
+        using var frame = torch.randn(new long[] { 1, 16, 1, 8, 8 }, generator: gen);
+        using var others = torch.randn(new long[] { 1, 16, 5, 8, 8 }, generator: gen);
+        using var text = model.CreateTextState(_tiny.Context);
+
+        using var moved = model.CreateCache(16, windowFrames: 3, anchorFrames: 1, totalFrames: 10);
+        model.Forward(frame, 0, 0, moved, text, plain).Dispose();
+        using var asWritten = WanChunkModel.KvCacheOf(moved).Keys(1).clone();
+        moved.PlaceLeadingFrames(1, 5, 10000);
+
+        using var direct = model.CreateCache(16, windowFrames: null, anchorFrames: 0, totalFrames: 10);
+        model.Forward(others, 0, 0, direct, text, plain).Dispose();
+        model.Forward(frame, 0, 5, direct, text, plain).Dispose();
+
+        // Layer-0 keys depend only on the frame itself (nothing is attended before them), so the re-roped anchor
+        // must equal the same frame written at position 5.
+        var a = WanChunkModel.KvCacheOf(moved).Keys(0);
+        var b = WanChunkModel.KvCacheOf(direct).Keys(0).narrow(1, 5 * 16, 16);
+        Assert.True(torch.allclose(a, b, 1e-5, 1e-5), $"max diff {(a - b).abs().max().item<float>()}");
+        Assert.False(torch.allclose(a, WanChunkModel.KvCacheOf(direct).Keys(0).narrow(1, 0, 16), 1e-3, 1e-3));
+
+        // Moving back to 0 restores the keys exactly: rotations start from the as-written copy, nothing accumulates.
+        moved.PlaceLeadingFrames(1, 0, 10000);
+        Assert.True(torch.allclose(asWritten, WanChunkModel.KvCacheOf(moved).Keys(1), 0, 0));
+    }
 }
