@@ -116,7 +116,7 @@ public sealed class HiStreamSampler : IVideoSampler
         private readonly SamplingRequest _request;
         private readonly IDisposable _text;
         private readonly IChunkKvCache _high;
-        private readonly IChunkKvCache _low;
+        private readonly IChunkKvCache? _low; // null when no pass ever runs at low resolution
         private readonly int _hiH, _hiW, _loH, _loW;
         private readonly int[] _anchorPosition = new int[2];
         private torch.Tensor? _pending; // the last finished chunk (high res, model dtype), not yet committed
@@ -136,8 +136,11 @@ public sealed class HiStreamSampler : IVideoSampler
             int anchor = st.SlidingWindow ? st.AnchorFrames : 0;
             _text = model.CreateTextState(request.TextContext);
             _high = model.CreateCache(Tpf(_hiH, _hiW), st.WindowFrames, anchor, request.LatentFrames);
-            _low = model.CreateCache(Tpf(_loH, _loW), st.WindowFrames, anchor, request.LatentFrames);
+            bool lowUsed = st.FirstChunk.LowSteps > 0 || st.LaterChunks.LowSteps > 0;
+            _low = lowUsed ? model.CreateCache(Tpf(_loH, _loW), st.WindowFrames, anchor, request.LatentFrames) : null;
         }
+
+        private long CacheBytes => _high.AllocatedBytes + (_low?.AllocatedBytes ?? 0);
 
         private static int Tpf(int h, int w) => (h / 2) * (w / 2);
 
@@ -191,7 +194,7 @@ public sealed class HiStreamSampler : IVideoSampler
                 cacheUpdate += t.Elapsed;
             }
 
-            var latents = y.squeeze(0).to(torch.ScalarType.Float32, torch.CPU).contiguous();
+            var latents = y.squeeze(0).to(torch.ScalarType.Float32, torch.CPU, copy: true);
             if (_pending is null) y.Dispose();
             return new GeneratedChunk(c, c * Settings.FramesPerChunk, latents, new ChunkTiming(denoise, cacheUpdate, passes));
         }
@@ -210,7 +213,7 @@ public sealed class HiStreamSampler : IVideoSampler
                 var step = plan[i];
                 var v = Forward(x, step.Timestep, start, step.Resolution);
                 if (step.Resolution == StageResolution.High) seenHigh ??= _high.FramesHeld;
-                else seenLow ??= _low.FramesHeld;
+                else seenLow ??= _low!.FramesHeld;
                 x0 = _m.ToX0(x, v, step.Timestep);
                 if (i == plan.Count - 1) break;
                 var next = plan[i + 1];
@@ -237,13 +240,13 @@ public sealed class HiStreamSampler : IVideoSampler
                 Forward(_s._resampler.Down(y), Settings.RefreshTimestep, start, StageResolution.Low);
                 passes++;
             }
-            _peakCacheBytes = Math.Max(_peakCacheBytes, _high.AllocatedBytes + _low.AllocatedBytes);
+            _peakCacheBytes = Math.Max(_peakCacheBytes, CacheBytes);
             return passes;
         }
 
         private torch.Tensor Forward(torch.Tensor x, double t, int start, StageResolution res) => res == StageResolution.High
             ? _m.Forward(x, t, start, _high, _text, _s.HighThetas)
-            : _m.Forward(x, t, start, _low, _text, _s.LowThetas);
+            : _m.Forward(x, t, start, _low!, _text, _s.LowThetas);
 
         private torch.Tensor Noise(NoiseKey key, StageResolution res)
         {
@@ -263,9 +266,9 @@ public sealed class HiStreamSampler : IVideoSampler
             Align(0, _high, _s.HighThetas.Time);
             Align(1, _low, _s.LowThetas.Time);
 
-            void Align(int slot, IChunkKvCache cache, double timeTheta)
+            void Align(int slot, IChunkKvCache? cache, double timeTheta)
             {
-                if (target == _anchorPosition[slot]) return;
+                if (cache is null || target == _anchorPosition[slot]) return;
                 cache.PlaceLeadingFrames(Settings.AnchorFrames, target, timeTheta);
                 _anchorPosition[slot] = target;
             }
@@ -273,8 +276,8 @@ public sealed class HiStreamSampler : IVideoSampler
 
         private void Report(int c, IReadOnlyList<int> seenHigh, IReadOnlyList<int> seenLow)
         {
-            _peakCacheBytes = Math.Max(_peakCacheBytes, _high.AllocatedBytes + _low.AllocatedBytes);
-            _s._cacheObserver?.Invoke(new ChunkCacheReport(c, _high.AllocatedBytes + _low.AllocatedBytes, _peakCacheBytes, seenHigh, seenLow));
+            _peakCacheBytes = Math.Max(_peakCacheBytes, CacheBytes);
+            _s._cacheObserver?.Invoke(new ChunkCacheReport(c, CacheBytes, _peakCacheBytes, seenHigh, seenLow));
         }
 
         private void Sync()
@@ -286,7 +289,7 @@ public sealed class HiStreamSampler : IVideoSampler
         {
             _pending?.Dispose();
             _high.Dispose();
-            _low.Dispose();
+            _low?.Dispose();
             _text.Dispose();
         }
     }

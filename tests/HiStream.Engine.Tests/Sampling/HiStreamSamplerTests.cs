@@ -84,8 +84,9 @@ public sealed class HiStreamSamplerTests : IDisposable
         Assert.Equal(7L * (16 + 4) * 2 * 2 * 48 * 4, twelveChunks);
         Assert.Equal(twelveChunks, Peak(HiStreamSettings.HiStream, 72));
 
-        // The reference loop keeps the whole history: its cache grows with the video.
+        // The reference loop keeps the whole history in one cache: it grows with the video.
         long sfShort = Peak(HiStreamSettings.SelfForcingReference, 36), sfLong = Peak(HiStreamSettings.SelfForcingReference, 72);
+        Assert.Equal(36L * 16 * 2 * 2 * 48 * 4, sfShort);
         Assert.Equal(2 * sfShort, sfLong);
     }
 
