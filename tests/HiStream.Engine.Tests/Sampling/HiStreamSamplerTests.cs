@@ -167,3 +167,46 @@ public sealed class HiStreamSamplerTests : IDisposable
         Assert.Empty(spy.Passes);
     }
 }
+
+public sealed class SamplerCheckpointTests : IDisposable
+{
+    private readonly TinySamplerModel _tiny = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("histream-ckpt-").FullName;
+
+    public void Dispose()
+    {
+        _tiny.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void ASavedCheckpointResumesToTheUninterruptedVideo()
+    {
+        var request = _tiny.Request(12, seed: 99);
+        var full = TinySamplerModel.Latents(new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStreamPlus, "histream-plus").Generate(request));
+
+        var sampler = new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStreamPlus, "histream-plus");
+        var done = TinySamplerModel.Latents(sampler.Generate(request).Take(2));
+        var path = Path.Combine(_dir, "video.safetensors");
+        SamplerCheckpoint.Capture(sampler, request, done).Save(path);
+
+        var loaded = SamplerCheckpoint.Load(path);
+        var fresh = new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStreamPlus, "histream-plus");
+        var rest = TinySamplerModel.Latents(fresh.Generate(loaded.Request, loaded.ResumeStateFor(fresh)));
+        Assert.Equal(2, rest.Count);
+        Assert.True(torch.allclose(full[2], rest[0], 0, 0));
+        Assert.True(torch.allclose(full[3], rest[1], 0, 0));
+    }
+
+    [Fact]
+    public void ResumingWithOtherSettingsOrAnotherSamplerFails()
+    {
+        var request = _tiny.Request(6);
+        var sampler = new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStream);
+        var ckpt = SamplerCheckpoint.Capture(sampler, request, TinySamplerModel.Latents(sampler.Generate(request).Take(1)));
+        var other = new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStream with { NeighbourFrames = 6 });
+        var e = Assert.Throws<ArgumentException>(() => ckpt.ResumeStateFor(other));
+        Assert.Contains("window=10", e.Message);
+        Assert.Throws<ArgumentException>(() => ckpt.ResumeStateFor(new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStreamPlus, "histream-plus")));
+    }
+}
