@@ -32,7 +32,16 @@ public sealed class ReferenceCase : IDisposable
     public IReadOnlyList<ReferenceCall> Calls { get; }
     public string WeightsPath => Path.Combine(Directory, "weights.safetensors");
 
-    public Dictionary<string, torch.Tensor> Io => _io ??= SafeTensorsFile.Load(Path.Combine(Directory, "io.safetensors"));
+    /// <summary>All tensors of io.safetensors, loaded on first use. They belong to the case (disposed with it), never to
+    /// a dispose scope that happens to be open at that moment.</summary>
+    public Dictionary<string, torch.Tensor> Io => _io ??= LoadDetached(Path.Combine(Directory, "io.safetensors"));
+
+    private static Dictionary<string, torch.Tensor> LoadDetached(string path)
+    {
+        var tensors = SafeTensorsFile.Load(path);
+        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
+        return tensors;
+    }
 
     public torch.Tensor Tensor(ReferenceCall call, string name)
     {

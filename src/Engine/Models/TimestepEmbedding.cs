@@ -1,0 +1,21 @@
+using TorchSharp;
+
+namespace HiStream.Engine.Models;
+
+/// <summary>Wan's sinusoidal timestep embedding: cos first, then sin, of t·10000^(−k/half), in float64.</summary>
+public static class TimestepEmbedding
+{
+    /// <param name="timesteps">Any shape; flattened. Fractional values (937.5) are used as they are.</param>
+    /// <returns>[N, width] float64 on the timesteps' device.</returns>
+    public static torch.Tensor Sinusoid(torch.Tensor timesteps, int width)
+    {
+        if (width <= 0 || width % 2 != 0) throw new ArgumentException($"Sinusoid width must be positive and even, got {width}.", nameof(width));
+        int half = width / 2;
+        var freqs = new double[half];
+        for (int k = 0; k < half; k++) freqs[k] = Math.Pow(10000.0, -(double)k / half);
+        using var scope = torch.NewDisposeScope();
+        var w = torch.tensor(freqs, torch.ScalarType.Float64).to(timesteps.device);
+        var angles = torch.outer(timesteps.flatten().to(torch.ScalarType.Float64), w);
+        return torch.cat(new[] { angles.cos(), angles.sin() }, 1).MoveToOuterDisposeScope();
+    }
+}
