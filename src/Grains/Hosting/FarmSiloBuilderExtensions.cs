@@ -14,7 +14,8 @@ public static class FarmSiloBuilderExtensions
 {
     /// <summary>The farm's silo services: the render engine (model loaded once per silo, device thread), the worker
     /// that pulls videos into the silo's slots, video placement, manifest reader and metrics. The caller registers an
-    /// <see cref="IBlobStore"/>, an <see cref="IPipelineSource"/> and the <see cref="FarmStorage.Name"/> grain storage.</summary>
+    /// <see cref="IBlobStore"/> and the <see cref="FarmStorage.Name"/> grain storage; the pipeline comes from the
+    /// <c>Engine</c> options unless another <see cref="IPipelineSource"/> is registered first.</summary>
     public static ISiloBuilder AddHiStreamFarm(this ISiloBuilder builder, Action<FarmOptions>? configure = null)
     {
         var services = builder.Services;
@@ -23,6 +24,8 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<FarmMetrics>();
+        services.AddOptions<HiStream.Engine.Pipeline.PipelineOptions>();
+        services.TryAddSingleton<IPipelineSource, ConfiguredPipelineSource>();
         services.TryAddSingleton<ManifestReader>();
         services.TryAddSingleton<TorchRenderEngine>();
         services.TryAddSingleton<IRenderEngine>(sp => sp.GetRequiredService<TorchRenderEngine>());

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HiStream.Abstractions.Jobs;
+using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Storage;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,13 @@ public sealed class ManifestReader
     {
         _blobs = blobs;
         _capacity = Math.Max(1, options.Value.ManifestPageCache);
+    }
+
+    /// <summary>The item, with its video id resolved (the user's id, else the id derived from job and index).</summary>
+    public async Task<JobItem> ReadItemAsync(JobDefinition job, int itemIndex, CancellationToken cancellationToken = default)
+    {
+        var item = await ReadItemAsync(job.Manifest, itemIndex, cancellationToken);
+        return item.VideoId.Length > 0 ? item : item with { VideoId = VideoKey.DefaultVideoId(job.JobId, itemIndex) };
     }
 
     public async Task<JobItem> ReadItemAsync(ManifestLocation manifest, int itemIndex, CancellationToken cancellationToken = default)

@@ -75,6 +75,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         if (!_options.Render)
         {
             _logger.LogInformation("Silo {Silo} does not render (Farm:Render = false)", SiloName);
+            _ready.TrySetResult();
             return Task.CompletedTask;
         }
         _loop = Task.Run(() => RunAsync(_stop.Token));
@@ -217,7 +218,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
             JobItem item;
             try
             {
-                item = await _manifests.ReadItemAsync(job.Manifest, lease.ItemIndex, stop);
+                item = await _manifests.ReadItemAsync(job, lease.ItemIndex, stop);
             }
             catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or ArgumentOutOfRangeException)
             {
