@@ -56,9 +56,9 @@ public sealed class Rope3D
     {
         if (startFrame < 0) throw new ArgumentOutOfRangeException(nameof(startFrame), startFrame, "Start frame must be >= 0.");
         using var scope = torch.NewDisposeScope();
-        var cf = AxisTable(FrameFrequencies, startFrame, frames, device);
-        var ch = AxisTable(HeightFrequencies, 0, height, device);
-        var cw = AxisTable(WidthFrequencies, 0, width, device);
+        var cf = AxisTable(FramePairs, Settings.Frame, startFrame, frames, device);
+        var ch = AxisTable(HeightPairs, Settings.Height, 0, height, device);
+        var cw = AxisTable(WidthPairs, Settings.Width, 0, width, device);
         // [F,H,W,pairs] angles laid out frame | height | width along the pairs.
         var angles = torch.cat(new[]
         {
@@ -74,13 +74,15 @@ public sealed class Rope3D
         return new RotaryAngles(c.MoveToOuterDisposeScope(), s.MoveToOuterDisposeScope(), computeType);
     }
 
-    private static torch.Tensor AxisTable(IReadOnlyList<double> freqs, long start, int count, torch.Device device)
+    /// <summary>Angles position·ω [count, pairs] in float64, built on the device (no host copy), with the reference's
+    /// operations: ω = 1 / θ^(arange(0, D, 2)/D).</summary>
+    private static torch.Tensor AxisTable(int pairs, RopeAxis axis, long start, int count, torch.Device device)
     {
-        var a = new double[count * freqs.Count];
-        for (int p = 0; p < count; p++)
-            for (int j = 0; j < freqs.Count; j++)
-                a[p * freqs.Count + j] = (start + p) * freqs[j];
-        return torch.tensor(a, new long[] { count, freqs.Count }, torch.ScalarType.Float64).to(device);
+        int width = 2 * pairs;
+        var exponents = torch.arange(0, width, 2, torch.ScalarType.Float64, device).div_(width);
+        var omega = torch.full(new long[] { pairs }, axis.EffectiveTheta(pairs), torch.ScalarType.Float64, device).pow_(exponents).reciprocal_();
+        var positions = torch.arange(start, start + count, torch.ScalarType.Float64, device);
+        return torch.outer(positions, omega);
     }
 }
 
