@@ -75,8 +75,7 @@ public sealed class SelfForcingSampler : IVideoSampler
     private IEnumerable<GeneratedChunk> Run(SamplingRequest request, IReadOnlyList<torch.Tensor> finished, int chunks, CancellationToken ct)
     {
         var cfg = _model.Config;
-        int tokensPerFrame = request.LatentHeight / cfg.PatchSize.H * (request.LatentWidth / cfg.PatchSize.W);
-        using var kv = new KvCache(cfg, 1, tokensPerFrame, _options.Window, request.LatentFrames / cfg.PatchSize.T, _device, _dtype);
+        using var kv = KvCache.ForLatentGrid(cfg, 1, request.LatentHeight, request.LatentWidth, _options.Window, request.LatentFrames, _device, _dtype);
         using var cross = new CrossAttentionCache(cfg, 1, _device, _dtype);
         using var context = PrepareContext(request.TextContext);
 

@@ -34,6 +34,18 @@ public sealed class WanConfigTests
     }
 
     [Fact]
+    public void TokensPerFrameComeFromTheLatentGrid()
+    {
+        Assert.Equal(1560, WanConfig.Wan2_1_T2V_1_3B.TokensPerFrame(60, 104));
+        Assert.Equal(8160, WanConfig.Wan2_1_T2V_1_3B.TokensPerFrame(136, 240));
+        Assert.Equal(2040, WanConfig.Wan2_1_T2V_1_3B.TokensPerFrame(68, 120));
+        Assert.Throws<ArgumentException>(() => WanConfig.Wan2_1_T2V_1_3B.TokensPerFrame(61, 104));
+        using var cache = HiStream.Engine.Caching.KvCache.ForLatentGrid(WanConfig.Tiny, 1, 8, 12, HiStream.Engine.Caching.KvWindow.Global, 9, torch.CPU, torch.ScalarType.Float32);
+        Assert.Equal(24, cache.TokensPerFrame);
+        Assert.Equal(9 * 24, cache.CapacityTokens);
+    }
+
+    [Fact]
     public void TinyModelHasExactlyTheFixtureKeysAndShapes()
     {
         using var c = new ReferenceCase(FixtureModels.CaseNamed("wan-dit-tiny"));
