@@ -19,6 +19,7 @@ public sealed class TorchRenderEngine : IRenderEngine, IRenderCostModel, IDispos
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private VideoPipeline? _pipeline;
     private EngineInfo? _info;
+    private int _disposed;
 
     public TorchRenderEngine(IPipelineSource source, IOptions<FarmOptions> options, ILogger<TorchRenderEngine> logger)
     {
@@ -88,6 +89,8 @@ public sealed class TorchRenderEngine : IRenderEngine, IRenderCostModel, IDispos
 
     public void Dispose()
     {
+        // Resolved as itself, as IRenderEngine and as IRenderCostModel: the container may dispose it more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_pipeline is { } p) _device.RunAsync(p.Dispose).Wait(TimeSpan.FromSeconds(30));
         _device.Dispose();
         _loadLock.Dispose();

@@ -38,6 +38,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private long _capacityBytes;
     private int _maxBusy;
     private volatile bool _draining;
+    private int _disposed;
 
     public RenderWorker(IGrainFactory grains, ILocalSiloDetails silo, IRenderEngine engine, IRenderCostModel cost, ManifestReader manifests,
         IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
@@ -305,6 +306,8 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
 
     public void Dispose()
     {
+        // Registered both as itself and as a lifecycle participant, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         _stop.Dispose();
         _wake.Dispose();
