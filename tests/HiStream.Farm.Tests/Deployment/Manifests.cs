@@ -1,0 +1,122 @@
+using HiStream.Farm.Tests.Infrastructure;
+using k8s;
+using k8s.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace HiStream.Farm.Tests.Deployment;
+
+/// <summary>Rendered Kubernetes objects, parsed strictly (an unknown field or a wrong type fails the parse).</summary>
+public sealed class Manifests
+{
+    private Manifests(IReadOnlyList<object> objects, string source, bool merged)
+    {
+        Objects = objects;
+        Source = source;
+        Merged = merged;
+    }
+
+    public IReadOnlyList<object> Objects { get; }
+    public string Source { get; }
+
+    /// <summary>False when kubectl was missing and the kustomization's files were only loaded one by one (patches and
+    /// generators not applied).</summary>
+    public bool Merged { get; }
+
+    public static Manifests Parse(string yaml, string source, bool merged = true) =>
+        new(KubernetesYaml.LoadAllFromString(yaml, strict: true), source, merged);
+
+    /// <summary><c>kubectl kustomize</c> of a folder under the repository; without kubectl, every resource and patch
+    /// file of the kustomization tree parsed on its own.</summary>
+    public static Manifests Kustomize(string folder)
+    {
+        var path = Path.Combine(RepoPaths.Root, folder);
+        if (DeployTools.Kubectl is { } kubectl) return Parse(DeployTools.Run(kubectl, "kustomize", path), $"kubectl kustomize {folder}");
+        var files = KustomizationFiles(path).ToList();
+        return Parse(string.Join("\n---\n", files.Select(File.ReadAllText)), $"files of {folder} (no kubectl)", merged: false);
+    }
+
+    /// <summary><c>helm template</c> of the chart with the given values files (relative to the chart).</summary>
+    public static Manifests HelmTemplate(string release, string @namespace, params string[] valuesFiles)
+    {
+        var chart = Path.Combine(RepoPaths.Root, "helm", "histream-farm");
+        var args = new List<string> { "template", release, chart, "--namespace", @namespace };
+        foreach (var v in valuesFiles) args.AddRange(["-f", Path.Combine(chart, v)]);
+        return Parse(DeployTools.Run(DeployTools.Helm ?? throw new InvalidOperationException("No helm binary."), [.. args]), $"helm template {string.Join(' ', valuesFiles)}");
+    }
+
+    private static IEnumerable<string> KustomizationFiles(string folder)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(Path.Combine(folder, "kustomization.yaml"))) yaml.Load(reader);
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        IEnumerable<string> Entries(string key) =>
+            root.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlSequenceNode seq
+                ? seq.Children.Select(c => c is YamlMappingNode m ? ((YamlScalarNode)m.Children[new YamlScalarNode("path")]).Value! : ((YamlScalarNode)c).Value!)
+                : [];
+        foreach (var entry in Entries("resources"))
+        {
+            var full = Path.GetFullPath(Path.Combine(folder, entry));
+            if (Directory.Exists(full))
+                foreach (var f in KustomizationFiles(full)) yield return f;
+            else
+                yield return full;
+        }
+        foreach (var patch in Entries("patches")) yield return Path.GetFullPath(Path.Combine(folder, patch));
+    }
+
+    public IEnumerable<T> All<T>() => Objects.OfType<T>();
+
+    public T One<T>(string name) where T : IMetadata<V1ObjectMeta>
+    {
+        var found = Objects.OfType<T>().Where(o => o.Metadata.Name == name).ToList();
+        Assert.True(found.Count >= 1, $"{Source}: no {typeof(T).Name} named {name}.");
+        return found[0];
+    }
+
+    public V1ConfigMap? ConfigMap(string name) => Objects.OfType<V1ConfigMap>().LastOrDefault(c => c.Metadata.Name == name);
+
+    /// <summary>The environment a container gets: its envFrom ConfigMaps and Secrets of this render, then its env
+    /// entries (a value from the downward API or a secret key is null). Names of sources that are not part of the
+    /// render are listed in <paramref name="external"/>.</summary>
+    public IReadOnlyDictionary<string, string?> Environment(V1Container container, List<string> external)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var source in container.EnvFrom ?? [])
+        {
+            if (source.ConfigMapRef is { } cm)
+            {
+                var maps = Objects.OfType<V1ConfigMap>().Where(c => c.Metadata.Name == cm.Name).ToList();
+                if (maps.Count == 0) external.Add($"ConfigMap/{cm.Name}");
+                foreach (var map in maps)
+                foreach (var (k, v) in map.Data ?? new Dictionary<string, string>()) env[k] = v;
+            }
+            if (source.SecretRef is { } sr)
+            {
+                var secrets = Objects.OfType<V1Secret>().Where(s => s.Metadata.Name == sr.Name).ToList();
+                if (secrets.Count == 0) external.Add($"Secret/{sr.Name}");
+                foreach (var s in secrets)
+                {
+                    foreach (var k in s.Data?.Keys ?? []) env[k] = null;
+                    foreach (var k in s.StringData?.Keys ?? []) env[k] = null;
+                }
+            }
+        }
+        foreach (var e in container.Env ?? [])
+        {
+            env[e.Name] = e.Value;
+            if (e.ValueFrom?.SecretKeyRef is { } key && !HasSecretKey(key.Name, key.Key)) external.Add($"Secret/{key.Name}[{key.Key}]");
+            if (e.ValueFrom?.ConfigMapKeyRef is { } cmKey && ConfigMap(cmKey.Name)?.Data?.ContainsKey(cmKey.Key) != true) external.Add($"ConfigMap/{cmKey.Name}[{cmKey.Key}]");
+        }
+        return env;
+    }
+
+    private bool HasSecretKey(string name, string key) =>
+        Objects.OfType<V1Secret>().Any(s => s.Metadata.Name == name && ((s.Data?.ContainsKey(key) ?? false) || (s.StringData?.ContainsKey(key) ?? false)));
+
+    /// <summary>The pod template of every workload, by workload name.</summary>
+    public IEnumerable<(string Kind, string Name, V1PodTemplateSpec Template)> Workloads()
+    {
+        foreach (var d in Objects.OfType<V1Deployment>()) yield return ("Deployment", d.Metadata.Name, d.Spec.Template);
+        foreach (var s in Objects.OfType<V1StatefulSet>()) yield return ("StatefulSet", s.Metadata.Name, s.Spec.Template);
+    }
+}
