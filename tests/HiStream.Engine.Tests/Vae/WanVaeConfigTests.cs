@@ -40,7 +40,7 @@ public sealed class WanVaeConfigTests
         using var model = WanVaeDecoderModel.Create(WanVaeConfig.Wan21);
         Assert.Equal(73_295_331, model.ParameterCount("decoder."));
         Assert.Equal(272, model.ParameterCount("conv2."));
-        Assert.Equal(20, model.Decoder.TailHaloRows * model.Decoder.TailScale);
+        Assert.Equal((6, 4), (model.Decoder.TailHaloRows, model.Decoder.TailScale));
         model.InitializeRandom(1);
         using var z = torch.randn([16L, 2, 2, 2], generator: new torch.Generator(2));
         using var decoder = new StreamingWanVaeDecoder(model, VaeDecodeOptions.Unsliced);
