@@ -16,6 +16,7 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
     private readonly FeatureCache _trunkCache;
     private readonly List<FeatureCache> _bandCaches = new();
     private long[]? _latentSize;
+    private string? _failedWith;
     private bool _disposed;
 
     public StreamingWanVaeDecoder(WanVaeDecoderModel model, VaeDecodeOptions? options = null, LatentNormalization? normalization = null)
@@ -46,7 +47,7 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
         {
             Decode(latents, slice =>
             {
-                using (slice) frames.Add(VideoFrameConversion.ToRgbBytes(slice));
+                using (slice) frames.Add(VideoFrameConversion.ToRgbBytes(slice).DetachFromDisposeScope());
             });
             return frames.Count == 1 ? frames[0].alias() : torch.cat(frames, 0);
         }
@@ -65,7 +66,7 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
         {
             Decode(latents, slice =>
             {
-                using (slice) parts.Add(slice.to(torch.ScalarType.Float32).cpu());
+                using (slice) parts.Add(slice.to(torch.ScalarType.Float32).cpu().DetachFromDisposeScope());
             });
             return parts.Count == 1 ? parts[0].alias() : torch.cat(parts, 2);
         }
@@ -82,6 +83,7 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
         foreach (var c in _bandCaches) c.Dispose();
         _bandCaches.Clear();
         _latentSize = null;
+        _failedWith = null;
         LatentFramesDecoded = 0;
         PixelFramesDecoded = 0;
     }
@@ -96,7 +98,23 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
     private void Decode(torch.Tensor latents, Action<torch.Tensor> onSlice)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failedWith is not null)
+            throw new InvalidOperationException(
+                $"An earlier chunk of this video failed midway ({_failedWith}), so the decoder's cache is incomplete. Call Reset() and decode the video again from its first chunk.");
         var z = Validate(latents);
+        try
+        {
+            DecodeValidated(z, onSlice);
+        }
+        catch (Exception e)
+        {
+            _failedWith = e.GetType().Name + ": " + e.Message;
+            throw;
+        }
+    }
+
+    private void DecodeValidated(torch.Tensor z, Action<torch.Tensor> onSlice)
+    {
         using var noGrad = torch.no_grad();
         torch.Tensor x;
         using (var scope = torch.NewDisposeScope())
@@ -120,6 +138,8 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
 
     private void DecodeLatentFrame(torch.Tensor frame, Action<torch.Tensor> onSlice)
     {
+        // Layers free their intermediates as they go; the scope only catches anything that slipped through.
+        using var scope = torch.NewDisposeScope();
         _trunkCache.BeginPass();
         using var trunk = _model.Decoder.RunTrunk(frame, _trunkCache);
         long frames = trunk.shape[2];

@@ -90,6 +90,19 @@ public sealed class StreamingDecodeTests
     }
 
     [Fact]
+    public void AFailureMidwayBlocksTheStreamUntilReset()
+    {
+        using var c = VaeFixture.TinyCase();
+        using var model = VaeFixture.LoadModel(c);
+        using var z = torch.randn([16L, 2, 2, 3], generator: new torch.Generator(5));
+        // A cache device that does not exist here makes the first cache write fail, after the decode has started.
+        using var decoder = new StreamingWanVaeDecoder(model, new VaeDecodeOptions { CacheDevice = new torch.Device("cuda:7") });
+        Assert.ThrowsAny<Exception>(() => decoder.DecodeNext(z));
+        var e = Assert.Throws<InvalidOperationException>(() => decoder.DecodeNext(z));
+        Assert.Contains("Reset()", e.Message);
+    }
+
+    [Fact]
     public void BytesAreTheRoundedClampedVideo()
     {
         using var c = VaeFixture.TinyCase();

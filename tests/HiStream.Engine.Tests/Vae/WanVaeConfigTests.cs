@@ -49,3 +49,30 @@ public sealed class WanVaeConfigTests
         Assert.Equal(32, decoder.CacheSlots);
     }
 }
+
+public sealed class WanVaeMemoryEstimateTests
+{
+    [Fact]
+    public void EstimateEqualsTheCacheHeldAfterTheSecondLatentFrame()
+    {
+        using var c = VaeFixture.TinyCase();
+        using var model = VaeFixture.LoadModel(c);
+        using var z = torch.randn([16L, 3, 4, 5], generator: new torch.Generator(1));
+        using var decoder = new StreamingWanVaeDecoder(model);
+        using (decoder.DecodeNext(z.narrow(1, 0, 1))) { }
+        long afterFirst = decoder.CacheBytes;
+        using (decoder.DecodeNext(z.narrow(1, 1, 2))) { }
+        long expected = WanVaeMemoryEstimate.FeatureCacheBytes(WanVaeConfig.Tiny, 4, 5, torch.ScalarType.Float32);
+        Assert.Equal(expected, decoder.CacheBytes);
+        Assert.True(afterFirst < expected);
+        Assert.Equal(32, WanVaeMemoryEstimate.CacheSlots(WanVaeConfig.Wan21).Count);
+    }
+
+    [Fact]
+    public void RealLayoutAt1080pNeedsAboutTwentyGigabytesOfCacheInFloat32()
+    {
+        long bytes = WanVaeMemoryEstimate.FeatureCacheBytes(WanVaeConfig.Wan21, 136, 240, torch.ScalarType.Float32);
+        Assert.InRange(bytes / 1e9, 19.0, 21.0);
+        Assert.Equal(bytes / 2, WanVaeMemoryEstimate.FeatureCacheBytes(WanVaeConfig.Wan21, 136, 240, torch.ScalarType.BFloat16));
+    }
+}

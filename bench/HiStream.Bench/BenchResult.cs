@@ -1,0 +1,9 @@
+namespace HiStream.Bench;
+
+/// <summary>What one sampler measured in one video.</summary>
+/// <param name="ChunkSeconds">Wall time between consecutive yielded chunks (what a streaming consumer sees).</param>
+/// <param name="PeakKvCacheBytes">Measured peak of the sampler's KV-cache buffers; null where it keeps none.</param>
+/// <param name="TimeScale">Factor applied to the measured time (only for a partially-run bidirectional baseline).</param>
+public sealed record BenchResult(
+    string Sampler, double DenoiseSeconds, IReadOnlyList<double> ChunkSeconds, int ModelPasses,
+    long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note);
