@@ -62,7 +62,7 @@ public static class SafeTensorsFile
         return result;
     }
 
-    private static unsafe torch.Tensor ReadTensor(MemoryMappedViewAccessor view, long dataStart, Entry e)
+    internal static unsafe torch.Tensor ReadTensor(MemoryMappedViewAccessor view, long dataStart, Entry e)
     {
         var dtype = ToScalarType(e.DType, e.Name);
         var tensor = torch.empty(e.Shape, dtype);

@@ -21,4 +21,13 @@ internal static partial class TensorMemory
         if (p == IntPtr.Zero && t.numel() > 0) torch.CheckForErrors();
         return p;
     }
+
+    public static long ElementSize(torch.ScalarType dtype) => dtype switch
+    {
+        torch.ScalarType.Float64 or torch.ScalarType.Int64 or torch.ScalarType.ComplexFloat32 => 8,
+        torch.ScalarType.Float32 or torch.ScalarType.Int32 => 4,
+        torch.ScalarType.BFloat16 or torch.ScalarType.Float16 or torch.ScalarType.Int16 => 2,
+        torch.ScalarType.Int8 or torch.ScalarType.Byte or torch.ScalarType.Bool => 1,
+        _ => throw new NotSupportedException($"dtype {dtype} is not supported here."),
+    };
 }
