@@ -64,7 +64,8 @@ internal sealed class WanVaeDecoder3d : torch.nn.Module
         }
         steps.Add(_head);
         _steps = steps.ToArray();
-        _tailStart = Array.FindLastIndex(_steps, b => b.UpsamplesTime) + 1;
+        // The tail must not contain the middle attention (it mixes a whole frame), even without temporal upsamplers.
+        _tailStart = Math.Max(Array.FindLastIndex(_steps, b => b.UpsamplesTime), Array.FindLastIndex(_steps, b => b is VaeAttentionBlock)) + 1;
         var halo = BandHalo.Start;
         foreach (var block in _steps.Skip(_tailStart)) halo = block.Through(halo);
         TailScale = halo.Scale;

@@ -1,3 +1,4 @@
+using HiStream.Engine.Tests.Reference;
 using HiStream.Engine.Vae;
 using TorchSharp;
 
@@ -23,6 +24,20 @@ public sealed class WanVaeConfigTests
         var fromFixture = VaeFixture.Normalization(c, c.Calls[0]);
         Assert.Equal(LatentNormalization.Wan21.Mean, fromFixture.Mean);
         Assert.Equal(LatentNormalization.Wan21.Std, fromFixture.Std);
+    }
+
+    [Fact]
+    public void LayoutWithoutTemporalUpsamplingDecodesFrameForFrame()
+    {
+        var config = WanVaeConfig.FromJson("""{"dim": 4, "temperal_downsample": [false, false, false]}""");
+        Assert.Equal(1, config.TemporalScale);
+        using var model = WanVaeDecoderModel.Create(config);
+        model.InitializeRandom(3);
+        using var z = torch.randn([16L, 3, 2, 3], generator: new torch.Generator(1));
+        using var whole = StreamingWanVaeDecoder.DecodeAll(model, z, VaeDecodeOptions.Unsliced);
+        Assert.Equal(new long[] { 1, 3, 3, 16, 24 }, whole.shape);
+        using var banded = StreamingWanVaeDecoder.DecodeAll(model, z, new VaeDecodeOptions { BandRows = 4 });
+        ToleranceAssert.Close(whole, banded, 1e-5, 1e-5, "banded decode without temporal upsampling");
     }
 
     [Fact]
