@@ -1,2 +1,3 @@
-Console.WriteLine("histream: not implemented yet");
-return 0;
+using HiStream.Gateway.Cli;
+
+return await CliApp.Create().Parse(args).InvokeAsync();

@@ -22,6 +22,8 @@ public sealed class CrossAttentionCache : IDisposable
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "Batch must be positive.");
         Layers = config.NumLayers;
         Batch = batch;
+        Device = device;
+        DType = dtype;
         TextLen = config.TextLen;
         Heads = config.NumHeads;
         HeadDim = config.HeadDim;
@@ -41,6 +43,8 @@ public sealed class CrossAttentionCache : IDisposable
     public int TextLen { get; }
     public int Heads { get; }
     public int HeadDim { get; }
+    public torch.Device Device { get; }
+    public torch.ScalarType DType { get; }
 
     /// <summary>True once every layer holds its keys and values.</summary>
     public bool IsInitialized => !_disposed && _filled.All(f => f);

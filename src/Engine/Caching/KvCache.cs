@@ -56,6 +56,11 @@ public sealed class KvCache : IDisposable
         _slotTokens = new long[CapacityTokens];
     }
 
+    /// <summary>A cache for latents of <paramref name="latentHeight"/>×<paramref name="latentWidth"/> (tokens per frame
+    /// from the config's patch size).</summary>
+    public static KvCache ForLatentGrid(WanConfig config, int batch, int latentHeight, int latentWidth, KvWindow window, int totalFrames, torch.Device device, torch.ScalarType dtype) =>
+        new(config, batch, config.TokensPerFrame(latentHeight, latentWidth), window, totalFrames, device, dtype);
+
     public int Layers { get; }
     public int Batch { get; }
     public int Heads { get; }

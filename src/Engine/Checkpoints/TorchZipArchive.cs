@@ -86,7 +86,8 @@ internal sealed class TorchZipArchive : IDisposable
 
     private string FindPrefix()
     {
-        var pkls = _zip.Entries.Where(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') <= 1).ToList();
+        // "<name>/data.pkl" at the top level of the archive (torch names <name> after the file, newer versions "archive")
+        var pkls = _zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
         if (pkls.Count == 1)
         {
             var name = pkls[0].FullName;

@@ -56,9 +56,9 @@ public sealed class Rope3D
     {
         if (startFrame < 0) throw new ArgumentOutOfRangeException(nameof(startFrame), startFrame, "Start frame must be >= 0.");
         using var scope = torch.NewDisposeScope();
-        var cf = AxisTable(FrameFrequencies, startFrame, frames, device);
-        var ch = AxisTable(HeightFrequencies, 0, height, device);
-        var cw = AxisTable(WidthFrequencies, 0, width, device);
+        var cf = AxisTable(FramePairs, Settings.Frame, startFrame, frames, device);
+        var ch = AxisTable(HeightPairs, Settings.Height, 0, height, device);
+        var cw = AxisTable(WidthPairs, Settings.Width, 0, width, device);
         // [F,H,W,pairs] angles laid out frame | height | width along the pairs.
         var angles = torch.cat(new[]
         {
@@ -68,23 +68,25 @@ public sealed class Rope3D
         }, 3).reshape(frames * height * width, HeadDim / 2);
         var cos = angles.cos();
         var sin = angles.sin();
-        // Interleaved layout: element 2j and 2j+1 both use pair j. For y = x·C + swap(x)·S, S carries −sin at 2j.
+        // cos is laid out interleaved (element 2j and 2j+1 both use pair j); sin stays one entry per pair.
         var c = torch.stack(new[] { cos, cos }, -1).reshape(-1, 1, HeadDim).to(computeType);
-        var s = torch.stack(new[] { sin.neg(), sin }, -1).reshape(-1, 1, HeadDim).to(computeType);
+        var s = sin.reshape(-1, 1, HeadDim / 2).to(computeType);
         return new RotaryAngles(c.MoveToOuterDisposeScope(), s.MoveToOuterDisposeScope(), computeType);
     }
 
-    private static torch.Tensor AxisTable(IReadOnlyList<double> freqs, long start, int count, torch.Device device)
+    /// <summary>Angles position·ω [count, pairs] in float64, built on the device (no host copy), with the reference's
+    /// operations: ω = 1 / θ^(arange(0, D, 2)/D).</summary>
+    private static torch.Tensor AxisTable(int pairs, RopeAxis axis, long start, int count, torch.Device device)
     {
-        var a = new double[count * freqs.Count];
-        for (int p = 0; p < count; p++)
-            for (int j = 0; j < freqs.Count; j++)
-                a[p * freqs.Count + j] = (start + p) * freqs[j];
-        return torch.tensor(a, new long[] { count, freqs.Count }, torch.ScalarType.Float64).to(device);
+        int width = 2 * pairs;
+        var exponents = torch.arange(0, width, 2, torch.ScalarType.Float64, device).div_(width);
+        var omega = torch.full(new long[] { pairs }, axis.EffectiveTheta(pairs), torch.ScalarType.Float64, device).pow_(exponents).reciprocal_();
+        var positions = torch.arange(start, start + count, torch.ScalarType.Float64, device);
+        return torch.outer(positions, omega);
     }
 }
 
-/// <summary>Per-token rotation tables [L, 1, head_dim] for one grid and start frame; applied to q and k of every layer.</summary>
+/// <summary>Per-token rotation tables (cos [L, 1, head_dim] interleaved, sin [L, 1, head_dim/2]) for one grid and start frame; applied to q and k of every layer.</summary>
 public sealed class RotaryAngles : IDisposable
 {
     private readonly torch.Tensor _cos;
@@ -100,17 +102,21 @@ public sealed class RotaryAngles : IDisposable
     public long Tokens => _cos.shape[0];
     public torch.ScalarType ComputeType { get; }
 
-    /// <summary>Rotates x [B, L, heads, head_dim] (adjacent pairs) and returns a new tensor of x's dtype.</summary>
+    /// <summary>Rotates x [B, L, heads, head_dim] (adjacent pairs) and returns a new tensor of x's dtype:
+    /// y[2j] = x[2j]·cos − x[2j+1]·sin, y[2j+1] = x[2j]·sin + x[2j+1]·cos, computed in <see cref="ComputeType"/>.</summary>
     public torch.Tensor Apply(torch.Tensor x)
     {
         if (x.dim() != 4 || x.shape[1] != Tokens || x.shape[3] != _cos.shape[2])
             throw new ArgumentException($"RoPE expects [B, {Tokens}, heads, {_cos.shape[2]}], got [{string.Join(", ", x.shape)}].");
         using var scope = torch.NewDisposeScope();
-        var xc = x.dtype == ComputeType ? x : x.to(ComputeType);
-        var shape = xc.shape;
-        var swapped = xc.reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2).flip(-1).reshape(shape);
-        swapped.mul_(_sin);
-        var y = xc.mul(_cos).add_(swapped);
+        var shape = x.shape;
+        // x·cos promotes a bfloat16 x to the float32 tables, so the rotation runs in float32 without a separate upcast.
+        var y = x.mul(_cos);
+        var pairs = new[] { shape[0], shape[1], shape[2], shape[3] / 2, 2 };
+        var xp = x.view(pairs);
+        var yp = y.view(pairs);
+        yp.select(4, 0).addcmul_(xp.select(4, 1), _sin, -1);
+        yp.select(4, 1).addcmul_(xp.select(4, 0), _sin, 1);
         if (y.dtype != x.dtype) y = y.to(x.dtype);
         return y.MoveToOuterDisposeScope();
     }

@@ -11,10 +11,11 @@ public static class TimestepEmbedding
     {
         if (width <= 0 || width % 2 != 0) throw new ArgumentException($"Sinusoid width must be positive and even, got {width}.", nameof(width));
         int half = width / 2;
-        var freqs = new double[half];
-        for (int k = 0; k < half; k++) freqs[k] = Math.Pow(10000.0, -(double)k / half);
         using var scope = torch.NewDisposeScope();
-        var w = torch.tensor(freqs, torch.ScalarType.Float64).to(timesteps.device);
+        var device = timesteps.device;
+        // 10000^(−k/half) with the reference's operations, on the device (no host copy).
+        var exponents = torch.arange(0, half, torch.ScalarType.Float64, device).div_(half).neg_();
+        var w = torch.full(new long[] { half }, 10000.0, torch.ScalarType.Float64, device).pow_(exponents);
         var angles = torch.outer(timesteps.flatten().to(torch.ScalarType.Float64), w);
         return torch.cat(new[] { angles.cos(), angles.sin() }, 1).MoveToOuterDisposeScope();
     }

@@ -29,6 +29,15 @@ public sealed record WanConfig
     /// <summary>Channels the head emits per token (out_dim · prod(patch)).</summary>
     public int HeadOutDim => OutDim * PatchSize.T * PatchSize.H * PatchSize.W;
 
+    /// <summary>Tokens of one latent frame of <paramref name="latentHeight"/>×<paramref name="latentWidth"/>
+    /// ((H/patch_h)·(W/patch_w): 1560 at 480p, 8160 at 1088p for the 1.3B model).</summary>
+    public int TokensPerFrame(int latentHeight, int latentWidth)
+    {
+        if (latentHeight <= 0 || latentWidth <= 0 || latentHeight % PatchSize.H != 0 || latentWidth % PatchSize.W != 0)
+            throw new ArgumentException($"Latent size {latentHeight}x{latentWidth} must be positive and divisible by the patch size ({PatchSize.H}, {PatchSize.W}).");
+        return latentHeight / PatchSize.H * (latentWidth / PatchSize.W);
+    }
+
     /// <summary>Wan2.1-T2V-1.3B (the Self-Forcing base model).</summary>
     public static WanConfig Wan2_1_T2V_1_3B { get; } = new()
     {

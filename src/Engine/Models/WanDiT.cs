@@ -13,7 +13,7 @@ namespace HiStream.Engine.Models;
 /// they are. One module serves both forwards: <see cref="Forward"/> (bidirectional <c>WanModel</c>) and
 /// <see cref="ForwardCausal"/> (Self-Forcing's <c>CausalWanModel</c> with KV caches). Timesteps are per frame.
 /// Parameters are created uninitialised on the given device/dtype (the meta device works for shape checks):
-/// bind weights with <see cref="Checkpoints.StateDictBinder"/> or <see cref="SeededInitializer"/>.
+/// bind weights with <see cref="Checkpoints.ModuleWeights"/> (strict) or <see cref="SeededInitializer"/>.
 /// The module holds no per-call state; concurrent calls need separate caches.
 /// </summary>
 public sealed class WanDiT : torch.nn.Module
@@ -52,6 +52,9 @@ public sealed class WanDiT : torch.nn.Module
     public WanConfig Config { get; }
     public torch.Device Device { get; }
     public torch.ScalarType DType { get; }
+
+    /// <summary>Where the weights came from (a checkpoint path, or seeded random weights); for logs and outputs.</summary>
+    public string WeightsSource { get; internal set; } = "uninitialised (bind weights before use)";
 
     /// <summary>Default RoPE frequencies (plain Wan RoPE unless the constructor was given other settings).</summary>
     public Rope3D Rope { get; }
@@ -112,6 +115,15 @@ public sealed class WanDiT : torch.nn.Module
                 throw new ArgumentException($"KV cache (batch {kvCache.Batch}, {kvCache.Layers} layers, {kvCache.Heads}x{kvCache.HeadDim}) does not fit this model and batch {b}.", nameof(kvCache));
             if (kvCache.TokensPerFrame != tokensPerFrame)
                 throw new ArgumentException($"KV cache was created for {kvCache.TokensPerFrame} tokens per frame, this latent has {tokensPerFrame} ({h}x{w}).", nameof(kvCache));
+            if (kvCache.DType != DType || kvCache.Device.type != Device.type)
+                throw new ArgumentException($"KV cache lives on {kvCache.Device} as {kvCache.DType}, the model on {Device} as {DType}.", nameof(kvCache));
+        }
+        if (crossCache != null)
+        {
+            if (crossCache.Batch != b || crossCache.Layers != c.NumLayers || crossCache.TextLen != c.TextLen || crossCache.Heads != c.NumHeads || crossCache.HeadDim != c.HeadDim)
+                throw new ArgumentException($"Cross-attention cache (batch {crossCache.Batch}, {crossCache.Layers} layers, text_len {crossCache.TextLen}) does not fit this model and batch {b}.", nameof(crossCache));
+            if (crossCache.DType != DType || crossCache.Device.type != Device.type)
+                throw new ArgumentException($"Cross-attention cache lives on {crossCache.Device} as {crossCache.DType}, the model on {Device} as {DType}.", nameof(crossCache));
         }
 
         using var noGrad = torch.no_grad();

@@ -75,8 +75,7 @@ public sealed class SelfForcingSampler : IVideoSampler
     private IEnumerable<GeneratedChunk> Run(SamplingRequest request, IReadOnlyList<torch.Tensor> finished, int chunks, CancellationToken ct)
     {
         var cfg = _model.Config;
-        int tokensPerFrame = request.LatentHeight / cfg.PatchSize.H * (request.LatentWidth / cfg.PatchSize.W);
-        using var kv = new KvCache(cfg, 1, tokensPerFrame, _options.Window, request.LatentFrames / cfg.PatchSize.T, _device, _dtype);
+        using var kv = KvCache.ForLatentGrid(cfg, 1, request.LatentHeight, request.LatentWidth, _options.Window, request.LatentFrames, _device, _dtype);
         using var cross = new CrossAttentionCache(cfg, 1, _device, _dtype);
         using var context = PrepareContext(request.TextContext);
 
@@ -88,11 +87,11 @@ public sealed class SelfForcingSampler : IVideoSampler
         for (int c = finished.Count; c < chunks; c++)
         {
             ct.ThrowIfCancellationRequested();
-            yield return RunChunk(c, chunks, request, kv, cross, context);
+            yield return RunChunk(c, chunks, request, kv, cross, context, ct);
         }
     }
 
-    private GeneratedChunk RunChunk(int chunk, int chunks, SamplingRequest request, KvCache kv, CrossAttentionCache cross, torch.Tensor context)
+    private GeneratedChunk RunChunk(int chunk, int chunks, SamplingRequest request, KvCache kv, CrossAttentionCache cross, torch.Tensor context, CancellationToken ct)
     {
         int frames = FramesIn(chunk, request.LatentFrames);
         int startFrame = chunk * _options.FramesPerChunk;
@@ -106,6 +105,9 @@ public sealed class SelfForcingSampler : IVideoSampler
             torch.Tensor x0 = x;
             for (int i = 0; i < _steps.Length; i++)
             {
+                // A chunk stopped part-way leaves the cache with noisy keys of this chunk; a later run resumes from
+                // the finished chunks, so that does no harm.
+                ct.ThrowIfCancellationRequested();
                 var flow = _model.ForwardCausal(x, FrameTimes(_steps[i], frames), context, kv, cross, startFrame);
                 x0 = _scheduler.FlowToX0(x, flow, _steps[i]);
                 if (i + 1 < _steps.Length)

@@ -134,6 +134,21 @@ public sealed class HandMadeTorchArchiveTests : IDisposable
         Assert.Contains(path, ex.Message);
     }
 
+    [Theory]
+    [InlineData("model/constants.pkl", "TorchScript")]
+    [InlineData("model/readme.txt", "no data.pkl")]
+    [InlineData("model/nested/data.pkl", "no data.pkl")]
+    public void ZipThatIsNotATorchSaveFileIsExplained(string entry, string expected)
+    {
+        var path = _dir.File("other.zip");
+        using (var fs = File.Create(path))
+        using (var zip = new System.IO.Compression.ZipArchive(fs, System.IO.Compression.ZipArchiveMode.Create))
+        using (var s = zip.CreateEntry(entry).Open()) s.Write(new byte[] { 1, 2, 3 });
+        var ex = Assert.Throws<InvalidDataException>(() => CheckpointLoader.Open(path));
+        Assert.Contains(expected, ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
     [Fact]
     public void BigEndianArchiveIsRefused()
     {

@@ -12,18 +12,14 @@ public static class FixtureModels
 
     public static KvWindow Window(ReferenceCase c) => KvWindow.FromJson(c.ModelConfig);
 
-    public static WanDiT Load(ReferenceCase c, torch.ScalarType dtype = torch.ScalarType.Float32)
+    public static WanDiT Load(ReferenceCase c, torch.ScalarType dtype = torch.ScalarType.Float32) => Load(c, c.WeightsPath, dtype);
+
+    /// <summary>The case's model with weights from <paramref name="checkpoint"/> (safetensors or torch.save; strict).</summary>
+    public static WanDiT Load(ReferenceCase c, string checkpoint, torch.ScalarType dtype = torch.ScalarType.Float32)
     {
         var model = new WanDiT(Config(c), torch.CPU, dtype);
-        var weights = SafeTensorsFile.Load(c.WeightsPath);
-        try
-        {
-            StateDictBinder.Bind(model, weights, c.WeightsPath);
-        }
-        finally
-        {
-            foreach (var w in weights.Values) w.Dispose();
-        }
+        using var file = CheckpointLoader.Open(checkpoint);
+        ModuleWeights.LoadStrict(model, file);
         return model;
     }
 

@@ -9,8 +9,10 @@ public sealed class ReferenceCase : IDisposable
 {
     private Dictionary<string, torch.Tensor>? _io;
 
+    /// <param name="directory">A case folder, or a key from <see cref="ReferenceCases.OfKinds"/>.</param>
     public ReferenceCase(string directory)
     {
+        directory = ReferenceCases.Resolve(directory);
         Directory = directory;
         var configPath = Path.Combine(directory, "config.json");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"Fixture case '{directory}' has no config.json.", configPath);

@@ -22,10 +22,12 @@ public static class ReferenceCases
         }
     }
 
-    public static IReadOnlyList<string> All()
+    public static IReadOnlyList<string> All() => Discover(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <param name="extra">The value of HISTREAM_FIXTURES (path-separated folders), or null.</param>
+    public static IReadOnlyList<string> Discover(string? extra)
     {
         var roots = new List<string> { CommittedRoot };
-        var extra = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(extra))
             roots.AddRange(extra.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var cases = new List<string>();
@@ -45,11 +47,23 @@ public static class ReferenceCases
         return doc.RootElement.GetProperty("kind").GetString()!;
     }
 
-    /// <summary>xunit MemberData rows for every case of the given kinds; the case folder name is in the display name.</summary>
+    private const string KeySeparator = " @ ";
+
+    /// <summary>
+    /// xunit MemberData rows for every case of the given kinds. Each row is a key "folder-name @ full-path": xunit cuts
+    /// long string arguments in display names, so the folder name goes first. <see cref="ReferenceCase"/> accepts the key.
+    /// </summary>
     public static TheoryData<string> OfKinds(params string[] kinds)
     {
         var data = new TheoryData<string>();
-        foreach (var c in All().Where(c => kinds.Contains(KindOf(c)))) data.Add(c);
+        foreach (var c in All().Where(c => kinds.Contains(KindOf(c)))) data.Add(Path.GetFileName(c) + KeySeparator + c);
         return data;
+    }
+
+    /// <summary>The case folder of a key from <see cref="OfKinds"/> (a plain folder path is returned as is).</summary>
+    public static string Resolve(string keyOrDirectory)
+    {
+        int i = keyOrDirectory.IndexOf(KeySeparator, StringComparison.Ordinal);
+        return i < 0 ? keyOrDirectory : keyOrDirectory[(i + KeySeparator.Length)..];
     }
 }

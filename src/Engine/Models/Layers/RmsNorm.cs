@@ -22,7 +22,8 @@ internal sealed class RmsNorm : torch.nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var xf = x.dtype == torch.ScalarType.Float32 || x.dtype == torch.ScalarType.Float64 ? x : x.to(torch.ScalarType.Float32);
-        var inv = xf.square().mean(new long[] { -1 }, keepdim: true).add_(_eps).rsqrt_();
+        // rsqrt(mean(x²) + eps) from one reduction pass: ‖x‖²/dim.
+        var inv = torch.linalg.vector_norm(xf, 2, new long[] { -1 }, keepdim: true).pow_(2).div_(x.shape[^1]).add_(_eps).rsqrt_();
         var y = xf.mul(inv);
         if (y.dtype != x.dtype) y = y.to(x.dtype);
         y.mul_(_weight);

@@ -1,1 +1,0 @@
-namespace HiStream.Abstractions; internal static class AssemblyMarker { }

@@ -1,0 +1,15 @@
+using HiStream.Abstractions.Jobs;
+
+namespace HiStream.Abstractions.Videos;
+
+/// <summary>What a video grain tells its job: started, a chunk finished, or an outcome.</summary>
+[GenerateSerializer, Immutable, Alias("histream.VideoReport")]
+public sealed record VideoReport(
+    [property: Id(0)] int ItemIndex,
+    [property: Id(1)] string VideoId,
+    [property: Id(2)] ProgressKind Kind,
+    [property: Id(3)] int ChunksDone,
+    [property: Id(4)] int ChunksTotal,
+    [property: Id(5)] double ChunkSeconds,
+    [property: Id(6)] string? Silo,
+    [property: Id(7)] string? Message);

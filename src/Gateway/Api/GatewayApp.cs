@@ -1,0 +1,41 @@
+using HiStream.Gateway.Jobs;
+using HiStream.Grains.Hosting;
+using HiStream.Grains.Manifests;
+using HiStream.Grains.Storage;
+using HiStream.Silo.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HiStream.Gateway.Api;
+
+/// <summary>The gateway web application: REST API with OpenAPI at <c>/openapi/v1.json</c>, health at
+/// <c>/healthz</c>. The Orleans client (or an embedded silo) is configured by the caller.</summary>
+public static class GatewayApp
+{
+    public static void AddGatewayServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<GatewayLimits>(configuration.GetSection(GatewayLimits.Section));
+        services.Configure<FarmOptions>(configuration.GetSection(FarmOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
+        services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<ResultLister>();
+        services.AddOpenApi();
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o =>
+        {
+            foreach (var converter in FarmJson.Options.Converters) o.SerializerOptions.Converters.Add(converter);
+            o.SerializerOptions.DefaultIgnoreCondition = FarmJson.Options.DefaultIgnoreCondition;
+        });
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapJobEndpoints();
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        return app;
+    }
+}

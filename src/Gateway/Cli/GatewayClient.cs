@@ -1,0 +1,150 @@
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using HiStream.Abstractions.Jobs;
+using HiStream.Gateway.Api;
+using HiStream.Grains.Manifests;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace HiStream.Gateway.Cli;
+
+/// <summary>The CLI's HTTP client for a running gateway: retries transient failures of short calls (standard
+/// resilience handler); the event stream reconnects with Last-Event-ID.</summary>
+public sealed class GatewayClient : IDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly HttpClient _http;
+    private readonly HttpClient _stream;
+
+    public GatewayClient(Uri gateway)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("gateway", c => c.BaseAddress = gateway).AddStandardResilienceHandler();
+        services.AddHttpClient("stream", c =>
+        {
+            c.BaseAddress = gateway;
+            c.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        _services = services.BuildServiceProvider();
+        var factory = _services.GetRequiredService<IHttpClientFactory>();
+        _http = factory.CreateClient("gateway");
+        _stream = factory.CreateClient("stream");
+    }
+
+    public async Task<SubmitResponse> UploadAsync(Stream manifest, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
+    {
+        var qs = string.Join("&", query.Where(kv => kv.Value is not null).Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value!)}"));
+        using var content = new StreamContent(manifest);
+        content.Headers.ContentType = new("application/x-ndjson");
+        // Not through the retry handler: a manifest stream can only be sent once.
+        using var response = await _stream.PostAsync($"/jobs/upload?{qs}", content, cancellationToken);
+        return await ReadAsync<SubmitResponse>(response, cancellationToken);
+    }
+
+    public async Task<JobStatus> StatusAsync(string jobId, CancellationToken cancellationToken) =>
+        await ReadAsync<JobStatus>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}", cancellationToken), cancellationToken);
+
+    public async Task<JobStatus> CancelAsync(string jobId, CancellationToken cancellationToken) =>
+        await ReadAsync<JobStatus>(await _http.PostAsync($"/jobs/{Uri.EscapeDataString(jobId)}/cancel", null, cancellationToken), cancellationToken);
+
+    public async Task<JsonElement> CancelVideoAsync(string jobId, string videoId, CancellationToken cancellationToken) =>
+        await ReadAsync<JsonElement>(await _http.PostAsync($"/jobs/{Uri.EscapeDataString(jobId)}/videos/{Uri.EscapeDataString(videoId)}/cancel", null, cancellationToken), cancellationToken);
+
+    public async Task<RetryResponse> RetryAsync(string jobId, CancellationToken cancellationToken) =>
+        await ReadAsync<RetryResponse>(await _http.PostAsync($"/jobs/{Uri.EscapeDataString(jobId)}/retry", null, cancellationToken), cancellationToken);
+
+    public async Task<ResultsPage> ResultsAsync(string jobId, int skip, int take, CancellationToken cancellationToken) =>
+        await ReadAsync<ResultsPage>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/results?skip={skip}&take={take}", cancellationToken), cancellationToken);
+
+    /// <summary>Parses the server-sent events of a job into batches (one per <c>status</c> event).</summary>
+    public async IAsyncEnumerable<ProgressBatch> EventsAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long last = 0;
+        int failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/jobs/{Uri.EscapeDataString(jobId)}/events");
+            request.Headers.Add("Last-Event-ID", last.ToString());
+            HttpResponseMessage response;
+            try
+            {
+                response = await _stream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            }
+            catch (HttpRequestException) when (++failures < 10)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << failures)), cancellationToken);
+                continue;
+            }
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode) await ReadAsync<JsonElement>(response, cancellationToken); // throws with the problem details
+                failures = 0;
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                var events = new List<ProgressEvent>();
+                string? name = null, data = null;
+                bool finished = false;
+                while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                {
+                    if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+                    else if (line.Length == 0 && name is not null && data is not null)
+                    {
+                        if (name == "status")
+                        {
+                            var status = JsonSerializer.Deserialize<JobStatus>(data, FarmJson.Options)!;
+                            yield return new ProgressBatch(events.ToArray(), last, status);
+                            events.Clear();
+                            finished = status.IsFinished;
+                        }
+                        else
+                        {
+                            var e = JsonSerializer.Deserialize<ProgressEvent>(data, FarmJson.Options)!;
+                            events.Add(e);
+                            last = e.Sequence;
+                        }
+                        name = data = null;
+                    }
+                }
+                if (finished) yield break;
+            }
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                throw new GatewayException((int)response.StatusCode, body);
+            }
+            return (await response.Content.ReadFromJsonAsync<T>(FarmJson.Options, cancellationToken))!;
+        }
+    }
+
+    public void Dispose() => _services.Dispose();
+}
+
+/// <summary>A gateway answer that is not a success; <see cref="Exception.Message"/> carries its problem details.</summary>
+public sealed class GatewayException(int status, string body) : Exception(Describe(status, body))
+{
+    public int Status { get; } = status;
+
+    private static string Describe(int status, string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            var text = root.TryGetProperty("detail", out var d) ? d.GetString() : root.TryGetProperty("title", out var t) ? t.GetString() : body;
+            if (root.TryGetProperty("errors", out var errors))
+                text += Environment.NewLine + string.Join(Environment.NewLine, errors.EnumerateObject().Select(e => $"  {e.Name}: {string.Join("; ", e.Value.EnumerateArray().Select(v => v.GetString()))}"));
+            return $"{status}: {text}";
+        }
+        catch (JsonException)
+        {
+            return $"{status}: {body}";
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace HiStream.Grains; internal static class AssemblyMarker { }

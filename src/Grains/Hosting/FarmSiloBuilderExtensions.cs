@@ -1,0 +1,38 @@
+using HiStream.Grains.Manifests;
+using HiStream.Grains.Placement;
+using HiStream.Grains.Rendering;
+using HiStream.Grains.Storage;
+using HiStream.Grains.Telemetry;
+using HiStream.Grains.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
+
+namespace HiStream.Grains.Hosting;
+
+public static class FarmSiloBuilderExtensions
+{
+    /// <summary>The farm's silo services: the render engine (model loaded once per silo, device thread), the worker
+    /// that pulls videos into the silo's slots, video placement, manifest reader and metrics. The caller registers an
+    /// <see cref="IBlobStore"/> and the <see cref="FarmStorage.Name"/> grain storage; the pipeline comes from the
+    /// <c>Engine</c> options unless another <see cref="IPipelineSource"/> is registered first.</summary>
+    public static ISiloBuilder AddHiStreamFarm(this ISiloBuilder builder, Action<FarmOptions>? configure = null)
+    {
+        var services = builder.Services;
+        var options = services.AddOptions<FarmOptions>();
+        if (configure is not null) options.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<FarmMetrics>();
+        services.AddOptions<HiStream.Engine.Pipeline.PipelineOptions>();
+        services.TryAddSingleton<IPipelineSource, ConfiguredPipelineSource>();
+        services.TryAddSingleton<ManifestReader>();
+        services.TryAddSingleton<TorchRenderEngine>();
+        services.TryAddSingleton<IRenderEngine>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<RenderWorker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RenderWorker>());
+        services.AddPlacementDirector<VideoPlacementStrategy, VideoPlacementDirector>();
+        return builder;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Net.Sockets;
+using Azure;
+using Polly;
+using Polly.Retry;
+
+namespace HiStream.Grains.Storage;
+
+/// <summary>Polly retry for transient storage errors: timeouts, throttling, server errors, dropped connections.
+/// Conflicts, precondition failures and missing blobs are answers, not faults, and are never retried.</summary>
+public static class BlobRetry
+{
+    public static ResiliencePipeline Create(int maxAttempts, TimeSpan baseDelay) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(0, maxAttempts - 1),
+                Delay = baseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .Build();
+
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        RequestFailedException rfe => rfe.Status is 0 or 408 or 429 or 500 or 502 or 503 or 504,
+        HttpRequestException or SocketException or TimeoutException => true,
+        IOException io when io.InnerException is SocketException => true,
+        _ => false,
+    };
+}

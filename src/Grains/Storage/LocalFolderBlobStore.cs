@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+
+namespace HiStream.Grains.Storage;
+
+/// <summary><see cref="IBlobStore"/> on a local folder: <c>{root}/{container}/{name}</c>, unless a container is mapped
+/// to its own folder (the embedded <c>render</c> maps its output container to <c>--out</c>). Writes go to a temporary
+/// file first and are moved into place, so a reader never sees half a blob.</summary>
+public sealed class LocalFolderBlobStore : IBlobStore
+{
+    private readonly string _root;
+    private readonly IReadOnlyDictionary<string, string> _containerFolders;
+
+    public LocalFolderBlobStore(string root, IReadOnlyDictionary<string, string>? containerFolders = null)
+    {
+        _root = Path.GetFullPath(root);
+        _containerFolders = containerFolders?.ToDictionary(kv => kv.Key, kv => Path.GetFullPath(kv.Value), StringComparer.Ordinal)
+                            ?? new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    public async Task<bool> TryCreateAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        if (File.Exists(path)) return false;
+        var tmp = await WriteTempAsync(path, content, cancellationToken);
+        try
+        {
+            File.Move(tmp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(tmp);
+            return false;
+        }
+    }
+
+    public async Task PutAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        var tmp = await WriteTempAsync(path, content, cancellationToken);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public async Task PutFileAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
+    {
+        var target = PathOf(container, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var tmp = target + $".{Guid.NewGuid():N}.tmp";
+        await using (var source = File.OpenRead(path))
+        await using (var dest = File.Create(tmp))
+            await source.CopyToAsync(dest, cancellationToken);
+        File.Move(tmp, target, overwrite: true);
+    }
+
+    public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return BinaryData.FromBytes(await File.ReadAllBytesAsync(path, cancellationToken));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        try
+        {
+            return Task.FromResult<Stream?>(File.OpenRead(path));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task<bool> ExistsAsync(string container, string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(container, name)));
+
+    public async IAsyncEnumerable<BlobEntry> ListAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var folder = ContainerFolder(container);
+        if (!Directory.Exists(folder)) yield break;
+        // Start from the deepest folder the prefix names, so listing one job does not walk the whole store.
+        var slash = prefix.LastIndexOf('/');
+        var start = slash < 0 ? folder : Path.Combine(folder, prefix[..slash]);
+        if (!Directory.Exists(start)) yield break;
+        var names = Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories)
+            .Where(p => !p.EndsWith(".tmp", StringComparison.Ordinal))
+            .Select(p => Path.GetRelativePath(folder, p).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var info = new FileInfo(Path.Combine(folder, name));
+            if (!info.Exists) continue;
+            yield return new BlobEntry(name, info.Length, info.LastWriteTimeUtc, $"\"{info.LastWriteTimeUtc.Ticks:x}-{info.Length:x}\"");
+            await Task.CompletedTask;
+        }
+    }
+
+    public Task DeleteAsync(string container, string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        if (File.Exists(path)) File.Delete(path);
+        return Task.CompletedTask;
+    }
+
+    public Uri GetUri(string container, string name) => new(PathOf(container, name));
+
+    private string ContainerFolder(string container) =>
+        _containerFolders.TryGetValue(container, out var folder) ? folder : Path.Combine(_root, container);
+
+    private string PathOf(string container, string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.StartsWith('/') || name.Split('/').Any(p => p is "" or "." or ".."))
+            throw new ArgumentException($"Blob name '{name}' is not a relative path.", nameof(name));
+        return Path.Combine(ContainerFolder(container), name.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private static async Task<string> WriteTempAsync(string path, BinaryData content, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + $".{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(tmp, content.ToMemory(), cancellationToken);
+        return tmp;
+    }
+}

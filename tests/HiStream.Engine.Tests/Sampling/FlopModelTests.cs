@@ -1,0 +1,65 @@
+using HiStream.Engine.Sampling;
+using TorchSharp;
+
+namespace HiStream.Engine.Tests.Sampling;
+
+/// <summary>The FLOP model must reproduce model-spec §7.</summary>
+public sealed class FlopModelTests
+{
+    private static readonly FlopModel Wan = FlopModel.Wan13B;
+    private static SamplingRequest Request(int h, int w) => new(torch.zeros(1, 4), 0, 21, h, w);
+
+    [Fact]
+    public void PerTokenAndPerPairConstantsMatchTheSpec()
+    {
+        Assert.Equal(2.501e9, Wan.LinearFlopsPerToken, 0.001e9);
+        Assert.Equal(0.094e9, Wan.CrossAttentionFlopsPerToken, 0.001e9);
+        Assert.Equal(184_320, Wan.SelfAttentionFlopsPerPair);
+    }
+
+    [Theory]
+    [InlineData(4680, 4680, 16.2)]
+    [InlineData(4680, 32760, 40.4)]
+    [InlineData(24480, 24480, 174.0)]
+    [InlineData(24480, 171360, 836.7)]
+    [InlineData(24480, 57120, 321.3)]
+    [InlineData(6120, 14280, 32.0)]
+    [InlineData(6120, 6120, 22.8)]
+    public void PassCostsMatchTheSpecTable(long q, long k, double teraFlops)
+    {
+        var flops = Wan.PassFlops(new ModelPassShape(PassRole.Denoise, StageResolution.High, q, k));
+        Assert.Equal(teraFlops, flops / 1e12, 0.1);
+    }
+
+    [Fact]
+    public void WholeClipTotalsMatchTheSpec()
+    {
+        var hd = Request(136, 240);
+        var withLastRefresh = HiStreamSettings.HiStream with { RefreshAfterLastChunk = true };
+        Assert.Equal(585.7, Wan.TotalFlops(SamplerPassShapes.WanBidirectional(hd, 50, true)) / 1e15, 0.1);
+        Assert.Equal(17.7, Wan.TotalFlops(SamplerPassShapes.SelfForcing(hd, refreshAfterLastChunk: true)) / 1e15, 0.05);
+        Assert.Equal(0.99, Wan.TotalFlops(SamplerPassShapes.SelfForcing(Request(60, 104), refreshAfterLastChunk: true)) / 1e15, 0.01);
+        var hs = SamplerPassShapes.HiStream(withLastRefresh, hd);
+        Assert.Equal(6.83, Wan.TotalFlops(hs) / 1e15, 0.01);
+        Assert.Equal(1.06, Wan.ChunkFlops(hs[6]) / 1e15, 0.01);
+        var plus = SamplerPassShapes.HiStream(withLastRefresh with { LaterChunks = ChunkStepPlan.Counts(1, 1) }, hd);
+        Assert.Equal(4.75, Wan.TotalFlops(plus) / 1e15, 0.01);
+        Assert.Equal(0.71, Wan.ChunkFlops(plus[6]) / 1e15, 0.01);
+    }
+
+    [Fact]
+    public void HiStreamPassListFollowsTheSettings()
+    {
+        var hd = Request(136, 240);
+        var hs = SamplerPassShapes.HiStream(HiStreamSettings.HiStream, hd);
+        Assert.Equal(6, hs[0].Count);
+        Assert.Equal(4, hs[6].Count); // no refresh after the last chunk by default
+        Assert.Equal(new[] { StageResolution.Low, StageResolution.Low, StageResolution.High, StageResolution.High, StageResolution.High, StageResolution.Low },
+            hs[0].Select(p => p.Stage));
+        Assert.Equal(3 * 2040, hs[0][0].QueryTokens);
+        Assert.Equal(7 * 8160, hs[5][2].KeyTokens);
+        Assert.Equal(hs[3].Select(Wan.PassFlops), hs[5].Select(Wan.PassFlops)); // flat once the window is full
+        var plus = SamplerPassShapes.HiStream(HiStreamSettings.HiStreamPlus, hd);
+        Assert.Equal(4, plus[1].Count);
+    }
+}

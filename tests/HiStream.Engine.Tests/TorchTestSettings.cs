@@ -1,0 +1,20 @@
+using System.Runtime.CompilerServices;
+using TorchSharp;
+
+namespace HiStream.Engine.Tests;
+
+/// <summary>
+/// Tests run tiny tensors, several test classes at once, on a shared 2-core machine: multi-threaded kernels then
+/// spend their time waiting at OpenMP barriers for a core (a 72x48 matmul took 7 ms with 2 threads under load,
+/// 70 us with 1). One intra-op thread per process keeps the suite fast and steady. HISTREAM_TEST_TORCH_THREADS
+/// overrides it.
+/// </summary>
+internal static class TorchTestSettings
+{
+    [ModuleInitializer]
+    internal static void UseOneThread()
+    {
+        var configured = Environment.GetEnvironmentVariable("HISTREAM_TEST_TORCH_THREADS");
+        torch.set_num_threads(int.TryParse(configured, out var n) && n > 0 ? n : 1);
+    }
+}

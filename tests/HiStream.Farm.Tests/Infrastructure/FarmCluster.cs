@@ -1,0 +1,109 @@
+using HiStream.Abstractions.Jobs;
+using HiStream.Gateway.Jobs;
+using HiStream.Grains.Hosting;
+using HiStream.Grains.Storage;
+using HiStream.Grains.Workers;
+using HiStream.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+
+namespace HiStream.Farm.Tests.Infrastructure;
+
+/// <summary>An in-process cluster of render silos (tiny seeded model, CPU) with results and grain state in Azurite.
+/// Each cluster gets its own containers.</summary>
+public sealed class FarmCluster : IAsyncDisposable
+{
+    private FarmCluster(InProcessTestCluster cluster, AzureBlobStore blobs, FarmOptions farm, string suffix)
+    {
+        Cluster = cluster;
+        Blobs = blobs;
+        Farm = farm;
+        Suffix = suffix;
+    }
+
+    public InProcessTestCluster Cluster { get; }
+    public AzureBlobStore Blobs { get; }
+    public FarmOptions Farm { get; }
+    public string Suffix { get; }
+    public IGrainFactory Grains => Cluster.Client;
+    public string ResultsContainer => Farm.ResultsContainer;
+
+    public IReadOnlyList<RenderWorker> Workers => Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<RenderWorker>()).ToList();
+
+    public JobSubmitter Submitter(GatewayLimits? limits = null) =>
+        new(Blobs, Grains, Options.Create(limits ?? new GatewayLimits()), Options.Create(Farm), TimeProvider.System);
+
+    public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var farm = new FarmOptions
+        {
+            JobsContainer = $"jobs-{suffix}",
+            ResultsContainer = $"results-{suffix}",
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            LeaseDuration = TimeSpan.FromSeconds(30),
+            LeaseRenewInterval = TimeSpan.FromSeconds(5),
+        };
+        configure?.Invoke(farm);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Farm:State:Provider"] = "azureblob",
+            ["Farm:State:ConnectionString"] = azurite.ConnectionString,
+            ["Farm:State:Container"] = stateContainer ?? $"state-{suffix}",
+            ["Engine:Threads"] = "1",
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var blobs = azurite.CreateStore();
+        int created = 0;
+        var builder = new InProcessTestClusterBuilder((short)slotsPerSilo.Length);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            int index = Interlocked.Increment(ref created) - 1;
+            silo.AddHiStreamSilo(configuration, blobs);
+            silo.Services.Configure<FarmOptions>(o =>
+            {
+                o.JobsContainer = farm.JobsContainer;
+                o.ResultsContainer = farm.ResultsContainer;
+                o.PollInterval = farm.PollInterval;
+                o.LeaseDuration = farm.LeaseDuration;
+                o.LeaseRenewInterval = farm.LeaseRenewInterval;
+                o.DrainTimeout = farm.DrainTimeout;
+                o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
+            });
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var result = new FarmCluster(cluster, blobs, farm, suffix);
+        await Task.WhenAll(result.Workers.Select(w => w.Ready)).WaitAsync(TimeSpan.FromMinutes(2));
+        return result;
+    }
+
+    public async Task<JobStatus> WaitForJobAsync(string jobId, TimeSpan timeout)
+    {
+        var job = Grains.GetGrain<IJobGrain>(jobId);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (status.IsFinished) return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {jobId} did not finish in {timeout}: {status}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Every blob of the results container with its ETag.</summary>
+    public async Task<Dictionary<string, string?>> ResultBlobsAsync()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await foreach (var b in Blobs.ListAsync(ResultsContainer, "")) result[b.Name] = b.ETag;
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
