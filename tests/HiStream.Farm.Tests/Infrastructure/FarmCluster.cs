@@ -72,6 +72,7 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.LeaseDuration = farm.LeaseDuration;
                 o.LeaseRenewInterval = farm.LeaseRenewInterval;
                 o.DrainTimeout = farm.DrainTimeout;
+                o.Ffmpeg = farm.Ffmpeg;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
         });
