@@ -3,7 +3,7 @@ using HiStream.Engine.Sampling;
 namespace HiStream.Bench;
 
 /// <summary>Command line of the benchmark.</summary>
-public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads, int Repeats)
+public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads, int Repeats, string? Checkpoint)
 {
     public const string Usage = """
         HiStream.Bench: per-frame denoising latency of every sampler, side by side on one model and machine.
@@ -16,6 +16,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
           --wan-measured-steps K   bidirectional steps actually run (time scaled to 50); 0 = all 50
           --threads N              torch intra-op threads (default: all cores)
           --repeats N              rounds over all samplers; the fastest run of each is reported (default: preset)
+          --checkpoint FILE        real DiT weights (Wan2.1 / Self-Forcing; needs the 1.3B dims) instead of seeded-random ones
           --out FILE               also write the markdown table to FILE
         """;
 
@@ -23,7 +24,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
         var preset = BenchPreset.Cpu;
-        string? device = null, dtype = null, output = null;
+        string? device = null, dtype = null, output = null, checkpoint = null;
         int? frames = null, wanSteps = null, threads = null, repeats = null;
         IReadOnlyList<string> samplers = SamplerFactory.Names.ToArray();
         try
@@ -45,6 +46,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                     case "--threads": threads = PositiveInt(Value(), "--threads"); break;
                     case "--repeats": repeats = PositiveInt(Value(), "--repeats"); break;
                     case "--out": output = Value(); break;
+                    case "--checkpoint": checkpoint = Value(); break;
                     case "--samplers":
                         samplers = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                         foreach (var s in samplers)
@@ -65,7 +67,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                 LatentFrames = frames ?? preset.LatentFrames,
                 WanMeasuredSteps = wanSteps is { } w ? (w <= 0 || w >= preset.WanSteps ? null : w) : preset.WanMeasuredSteps,
             };
-            return new BenchOptions(preset, samplers, output, threads, repeats ?? preset.Repeats);
+            return new BenchOptions(preset, samplers, output, threads, repeats ?? preset.Repeats, checkpoint);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

@@ -3,7 +3,9 @@ namespace HiStream.Bench;
 /// <summary>What one sampler measured in one video.</summary>
 /// <param name="ChunkSeconds">Wall time between consecutive yielded chunks (what a streaming consumer sees).</param>
 /// <param name="PeakKvCacheBytes">Measured peak of the sampler's KV-cache buffers; null where it keeps none.</param>
+/// <param name="CpuSeconds">Process CPU time (all threads) of the run; on a shared machine it tracks the work done
+/// much better than the wall time, which also counts the time other processes held the cores.</param>
 /// <param name="TimeScale">Factor applied to the measured time (only for a partially-run bidirectional baseline).</param>
 public sealed record BenchResult(
-    string Sampler, double DenoiseSeconds, IReadOnlyList<double> ChunkSeconds, int ModelPasses,
-    long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note);
+    string Sampler, double DenoiseSeconds, IReadOnlyList<double> ChunkSeconds, double CpuSeconds, IReadOnlyList<double> ChunkCpuSeconds,
+    int ModelPasses, long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note);

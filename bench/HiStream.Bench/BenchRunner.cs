@@ -47,18 +47,23 @@ public sealed class BenchRunner
 
         _log($"{sampler}: {string.Join("; ", s.Plan(request).StepDescriptions.Take(2))}{(s.Plan(request).Chunks > 2 ? "; ..." : "")}");
         var chunkSeconds = new List<double>();
+        var chunkCpu = new List<double>();
         int passes = 0;
         var clock = Stopwatch.StartNew();
         var total = Stopwatch.StartNew();
+        double cpuStart = CpuNow(), cpuChunk = cpuStart;
         foreach (var chunk in s.Generate(request))
         {
+            double cpu = CpuNow();
             chunkSeconds.Add(clock.Elapsed.TotalSeconds);
+            chunkCpu.Add(cpu - cpuChunk);
             passes += chunk.Timing.ModelPasses;
-            _log($"{sampler}: chunk {chunk.Index} {clock.Elapsed.TotalSeconds:0.000} s ({chunk.Timing.ModelPasses} passes)");
+            _log($"{sampler}: chunk {chunk.Index} {clock.Elapsed.TotalSeconds:0.000} s wall, {cpu - cpuChunk:0.000} s CPU ({chunk.Timing.ModelPasses} passes)");
             chunk.Latents.Dispose();
+            cpuChunk = CpuNow();
             clock.Restart();
         }
-        double seconds = total.Elapsed.TotalSeconds;
+        double seconds = total.Elapsed.TotalSeconds, cpuSeconds = CpuNow() - cpuStart;
 
         double scale = 1, flops;
         string note = "";
@@ -71,6 +76,7 @@ public sealed class BenchRunner
             if (ran != _preset.WanSteps)
                 note = $"ran {ran} of {_preset.WanSteps} steps (CFG, batch 2); every step is the same full-video pass, so its time is scaled by {scale:0.##}.";
             chunkSeconds = new List<double> { seconds * scale };
+            chunkCpu = new List<double> { cpuSeconds * scale };
         }
         else
         {
@@ -82,7 +88,13 @@ public sealed class BenchRunner
             };
             flops = _flops.TotalFlops(SamplerPassShapes.HiStream(settings, request));
         }
-        return new BenchResult(sampler, seconds * scale, chunkSeconds, passes, sawCache ? peakKv : null, flops, scale, note);
+        return new BenchResult(sampler, seconds * scale, chunkSeconds, cpuSeconds * scale, chunkCpu, passes, sawCache ? peakKv : null, flops, scale, note);
+    }
+
+    private static double CpuNow()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
     }
 
     private void WarmUp(string sampler, torch.Tensor context)
@@ -103,9 +115,10 @@ public static class BenchAggregate
         var best = runs.MinBy(r => r.DenoiseSeconds)!;
         int chunks = runs.Min(r => r.ChunkSeconds.Count);
         var perChunk = Enumerable.Range(0, chunks).Select(c => runs.Min(r => r.ChunkSeconds[c])).ToArray();
+        var perChunkCpu = Enumerable.Range(0, chunks).Select(c => runs.Min(r => r.ChunkCpuSeconds[c])).ToArray();
         string note = runs.Count > 1
             ? $"{(best.Note.Length > 0 ? best.Note + " " : "")}fastest of {runs.Count} runs (all: {string.Join(", ", runs.Select(r => r.DenoiseSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} s)."
             : best.Note;
-        return best with { ChunkSeconds = perChunk, Note = note };
+        return best with { ChunkSeconds = perChunk, CpuSeconds = runs.Min(r => r.CpuSeconds), ChunkCpuSeconds = perChunkCpu, Note = note };
     }
 }

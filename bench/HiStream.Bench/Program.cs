@@ -21,9 +21,8 @@ var config = new WanConfig
     Dim = preset.Model.Dim, FfnDim = preset.Model.FfnDim, FreqDim = preset.Model.FreqDim, TextDim = preset.Model.TextDim,
     TextLen = preset.Model.TextLen, InDim = 16, OutDim = 16, NumHeads = preset.Model.Heads, NumLayers = preset.Model.Layers, Eps = 1e-6,
 };
-log($"building {preset.Model} on {device} as {dtype} (seeded-random weights)");
-using var dit = new WanDiT(config, device, dtype);
-SeededInitializer.Initialize(dit, seed: 1234);
+log($"building {preset.Model} on {device} as {dtype} ({options.Checkpoint ?? "seeded-random weights"})");
+using var dit = WanDiTFactory.Create(config, options.Checkpoint, preset.Device, preset.DType, randomSeed: 1234);
 using var model = new WanChunkModel(dit);
 var models = new SamplerModels(model, model);
 using var context = torch.randn(new long[] { 24, config.TextDim }, generator: new torch.Generator(5)).mul_(0.5);
@@ -46,7 +45,8 @@ for (int round = 0; round < options.Repeats; round++)
 var results = options.Samplers.Select(s => BenchAggregate.Fastest(runs[s])).ToList();
 
 string machine = $"{BenchMachine.Describe(device)}; load average {loadBefore} before, {BenchMachine.LoadAverage()} after";
-var table = BenchReport.Render(preset, machine, "seeded-random (no checkpoint; timing does not depend on weight values)", results);
+string weights = options.Checkpoint is null ? "seeded-random (no checkpoint; timing does not depend on weight values)" : dit.WeightsSource;
+var table = BenchReport.Render(preset, machine, weights, results);
 Console.WriteLine(table);
 if (options.OutputPath is { } path)
 {

@@ -45,13 +45,6 @@ app.kubernetes.io/instance: {{ $root.Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
-{{- define "histream.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create }}
-{{- default (include "histream.fullname" .) .Values.serviceAccount.name }}
-{{- else }}
-{{- default "default" .Values.serviceAccount.name }}
-{{- end }}
-{{- end }}
 
 {{/* The Secret with the Azure Storage connection string, and its key. */}}
 {{- define "histream.storageSecretName" -}}
@@ -77,11 +70,6 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- else }}
 {{- required "redis.external is required when redis.enabled is false" .Values.redis.external }}
 {{- end }}
-{{- end }}
-
-{{/* The connection string of the in-cluster Azurite (its public development key). */}}
-{{- define "histream.azuriteConnection" -}}
-{{- printf "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://%s-azurite:10000/devstoreaccount1;" (include "histream.fullname" .) }}
 {{- end }}
 
 {{/* Pod security context shared by silo and gateway (the .NET images' app user). */}}

@@ -34,6 +34,18 @@ public sealed class HiStreamSamplerTests : IDisposable
     }
 
     [Fact]
+    public void SelfForcingRunsFourFullResolutionStepsAndOneRefreshPerChunk()
+    {
+        var sampler = SamplerFactory.Create(SamplerFactory.SelfForcing, _tiny.Models);
+        var plan = sampler.Plan(_tiny.Request(9));
+        Assert.Equal(new[] { 5, 5, 4 }, plan.ModelPassesPerChunk);
+        Assert.Equal("chunk 0: hi@1000, hi@937.5, hi@833.333, hi@625, refresh-hi", plan.StepDescriptions[0]);
+        var hs = SamplerFactory.Create(SamplerFactory.HiStream, _tiny.Models).Plan(_tiny.Request(9));
+        Assert.Equal(new[] { 6, 6, 4 }, hs.ModelPassesPerChunk);
+        Assert.Equal("chunk 2: lo@1000, lo@937.5, hi@833.333, hi@625", hs.StepDescriptions[2]);
+    }
+
+    [Fact]
     public void HighResPassesUseNtkScaledSpatialRopeAndLowResPassesThePlainTable()
     {
         var spy = new RecordingChunkModel(_tiny.Model);

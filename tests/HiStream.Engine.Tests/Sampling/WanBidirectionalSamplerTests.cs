@@ -42,6 +42,21 @@ public sealed class WanBidirectionalSamplerTests : IDisposable
     }
 
     [Fact]
+    public void TheMultistepSolverUsesThePreviousVelocity()
+    {
+        var request = _tiny.Request(3);
+        var settings = WanBidirectionalSettings.Default with { Steps = 3, ClassifierFreeGuidance = false };
+        var euler = new WanBidirectionalSampler(_tiny.Model, settings).Generate(request).Single().Latents;
+        var multistep = new WanBidirectionalSampler(_tiny.Model, settings with { Solver = FlowSolver.Multistep2 }).Generate(request).Single().Latents;
+        Assert.True(multistep.isfinite().all().item<bool>());
+        Assert.False(torch.allclose(euler, multistep, 1e-4, 1e-4));
+        // One step has no previous velocity: both solvers take the same Euler step.
+        var e1 = new WanBidirectionalSampler(_tiny.Model, settings with { Steps = 1 }).Generate(request).Single().Latents;
+        var m1 = new WanBidirectionalSampler(_tiny.Model, settings with { Steps = 1, Solver = FlowSolver.Multistep2 }).Generate(request).Single().Latents;
+        Assert.True(torch.allclose(e1, m1, 0, 0));
+    }
+
+    [Fact]
     public void CannotResumeFromFinishedChunks()
     {
         var sampler = new WanBidirectionalSampler(_tiny.Model);

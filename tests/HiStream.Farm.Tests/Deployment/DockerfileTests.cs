@@ -39,7 +39,7 @@ public sealed partial class DockerfileTests
     public void Silo_image_exposes_the_ports_the_manifests_use_and_the_cuda_stage_switches_torchsharp()
     {
         var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy/docker/silo.Dockerfile"));
-        var silo = FarmChecks.Find(Manifests.Kustomize("k8s/base"), "silo").Container;
+        var silo = FarmChecks.Find(Manifests.Kustomize(KustomizeTests.Production), "silo").Container;
         foreach (Match expose in Expose().Matches(text))
         {
             var ports = expose.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();

@@ -71,8 +71,8 @@ public sealed class HelmChartTests
     }
 
     [HelmTheory]
-    [InlineData("ci/gpu-prod-values.yaml", "k8s/overlays/gpu-prod")]
-    [InlineData("ci/cpu-dev-values.yaml", "k8s/overlays/cpu-dev")]
+    [InlineData("ci/gpu-prod-values.yaml", KustomizeTests.Production)]
+    [InlineData("ci/cpu-dev-values.yaml", KustomizeTests.CpuDev)]
     public void Chart_and_kustomize_overlay_configure_the_same_farm(string profile, string overlay)
     {
         var helm = Manifests.HelmTemplate("histream", "histream", profile);

@@ -6,10 +6,15 @@ using k8s.Models;
 
 namespace HiStream.Farm.Tests.Deployment;
 
-/// <summary>The kustomize base and overlays render (kubectl kustomize), parse strictly, and agree with the code.</summary>
+/// <summary>k8s/ (the production farm) and the deploy/kustomize overlays render (kubectl kustomize), parse strictly,
+/// and agree with the code.</summary>
 public sealed class KustomizeTests
 {
-    public static TheoryData<string> Folders => new() { "k8s/base", "k8s/overlays/cpu-dev", "k8s/overlays/gpu-prod" };
+    public const string Production = "k8s";
+    public const string CpuDev = "deploy/kustomize/cpu-dev";
+    public const string GpuProd = "deploy/kustomize/gpu-prod";
+
+    public static TheoryData<string> Folders => new() { Production, CpuDev, GpuProd };
 
     [Theory]
     [MemberData(nameof(Folders))]
@@ -43,18 +48,17 @@ public sealed class KustomizeTests
     public void Grace_period_covers_the_silo_drain_and_host_shutdown(string folder) =>
         AssertNone(FarmChecks.ShutdownProblems(Manifests.Kustomize(folder)));
 
-    [Fact]
-    public void Gpu_overlay_gives_each_silo_one_gpu_on_gpu_nodes_and_the_real_model()
+    [Theory]
+    [InlineData(Production)]
+    [InlineData(GpuProd)]
+    public void Production_gives_each_silo_one_gpu_on_gpu_nodes_and_the_real_model(string folder)
     {
-        var m = Manifests.Kustomize("k8s/overlays/gpu-prod");
-        var (pod, silo, _) = m.Merged
-            ? FarmChecks.Find(m, "silo")
-            : (m.All<V1Deployment>().Last(d => d.Metadata.Name == "histream-silo").Spec.Template, m.All<V1Deployment>().Last(d => d.Metadata.Name == "histream-silo").Spec.Template.Spec.Containers.Single(), "histream-silo");
+        var m = Manifests.Kustomize(folder);
+        var (pod, silo, _) = FarmChecks.Find(m, "silo");
         Assert.Equal("1", silo.Resources.Limits["nvidia.com/gpu"].ToString());
         Assert.Equal("1", silo.Resources.Requests["nvidia.com/gpu"].ToString());
         Assert.True(pod.Spec.NodeSelector is { Count: > 0 }, "GPU silos need a nodeSelector for GPU nodes.");
         Assert.Contains(pod.Spec.Tolerations ?? [], t => t.Key == "nvidia.com/gpu" && t.Effect == "NoSchedule");
-        if (!m.Merged) return;
 
         var env = FarmChecks.Environment(m, "silo");
         Assert.Equal("cuda", env["Engine__Device"]);
@@ -65,17 +69,45 @@ public sealed class KustomizeTests
         foreach (var key in new[] { "Engine__DitWeights", "Engine__VaeWeights", "Engine__TextEncoderWeights", "Engine__Tokenizer" })
             Assert.StartsWith(mount.MountPath + "/", env[key]);
         Assert.Contains(pod.Spec.Volumes, v => v.Name == "models" && v.PersistentVolumeClaim?.ClaimName is { } claim && m.All<V1PersistentVolumeClaim>().Any(p => p.Metadata.Name == claim));
-        Assert.Contains(m.All<V1Ingress>(), i => i.Metadata.Annotations?.ContainsKey("nginx.ingress.kubernetes.io/auth-type") == true);
     }
 
-    [Theory]
-    [InlineData("k8s/base")]
-    [InlineData("k8s/overlays/cpu-dev")]
-    public void Cpu_renderings_request_no_gpu(string folder)
+    [Fact]
+    public void Gpu_prod_overlay_puts_the_api_behind_an_authenticated_ingress_and_runs_as_its_service_account()
     {
-        var silo = FarmChecks.Find(Manifests.Kustomize(folder), "silo").Container;
+        var m = Manifests.Kustomize(GpuProd);
+        var ingress = m.All<V1Ingress>().Single();
+        Assert.True(ingress.Metadata.Annotations?.ContainsKey("nginx.ingress.kubernetes.io/auth-type"), "the gateway has no authentication of its own");
+        var backend = ingress.Spec.Rules.Single().Http.Paths.Single().Backend.Service;
+        Assert.Contains(m.All<V1Service>(), s => s.Metadata.Name == backend.Name && s.Spec.Ports.Any(p => p.Name == backend.Port.Name));
+        var account = m.All<V1ServiceAccount>().Single();
+        Assert.False(account.AutomountServiceAccountToken);
+        Assert.All(new[] { "silo", "gateway" }, c => Assert.Equal(account.Metadata.Name, FarmChecks.Find(m, c).Pod.Spec.ServiceAccountName));
+        Assert.Contains(m.All<V1PodDisruptionBudget>(), p => p.Metadata.Name == "histream-gateway");
+    }
+
+    [Fact]
+    public void Cpu_dev_overlay_runs_the_tiny_model_without_gpu_volume_or_autoscaler()
+    {
+        var m = Manifests.Kustomize(CpuDev);
+        var (pod, silo, _) = FarmChecks.Find(m, "silo");
         Assert.False(silo.Resources.Limits?.ContainsKey("nvidia.com/gpu") ?? false);
         Assert.False(silo.Resources.Requests?.ContainsKey("nvidia.com/gpu") ?? false);
+        Assert.Null(pod.Spec.NodeSelector);
+        Assert.Null(pod.Spec.Tolerations);
+        var env = FarmChecks.Environment(m, "silo");
+        Assert.Equal("cpu", env["Engine__Device"]);
+        Assert.DoesNotContain(env.Keys, k => k.EndsWith("Weights", StringComparison.Ordinal) || k == "Engine__Tokenizer");
+        Assert.DoesNotContain(pod.Spec.Volumes, v => v.PersistentVolumeClaim is not null);
+        Assert.DoesNotContain(silo.VolumeMounts, v => v.Name == "models");
+        Assert.Empty(m.All<V2HorizontalPodAutoscaler>());
+        Assert.Empty(m.All<V1PersistentVolumeClaim>());
+        // The generated secret (hash-suffixed name) is what the pods reference, and it points at the in-cluster Azurite.
+        var secretName = silo.Env.Single(e => e.Name == "Farm__Blob__ConnectionString").ValueFrom.SecretKeyRef.Name;
+        var secret = m.All<V1Secret>().Single(s => s.Metadata.Name == secretName);
+        var connection = System.Text.Encoding.UTF8.GetString(secret.Data["connectionString"]);
+        var azurite = m.All<V1Service>().Single(s => s.Metadata.Name == "histream-azurite");
+        Assert.Contains($"BlobEndpoint=http://{azurite.Metadata.Name}:{azurite.Spec.Ports.Single().Port}/devstoreaccount1", connection);
+        Assert.Contains(m.All<V1Namespace>(), n => n.Metadata.Name == "histream");
     }
 
     /// <summary>The HPA's videos-per-silo target is what one GPU silo really holds at 1080p: the slot planner's
@@ -84,8 +116,7 @@ public sealed class KustomizeTests
     [Fact]
     public void Autoscaling_target_matches_the_1080p_videos_one_gpu_silo_holds()
     {
-        var m = Manifests.Kustomize("k8s/overlays/gpu-prod");
-        Assert.True(m.Merged, "needs kubectl to apply the overlay's patches");
+        var m = Manifests.Kustomize(Production);
         var env = FarmChecks.Environment(m, "silo");
         double deviceGiB = double.Parse(env["Farm__DeviceMemoryGiB"]!, CultureInfo.InvariantCulture);
         double reserve = double.Parse(env["Farm__ReserveFraction"]!, CultureInfo.InvariantCulture);
@@ -103,7 +134,7 @@ public sealed class KustomizeTests
     [Fact]
     public void Hpa_scales_the_silos_on_the_metric_the_adapter_serves()
     {
-        var hpa = Manifests.Kustomize("k8s/overlays/gpu-prod").All<V2HorizontalPodAutoscaler>().Single();
+        var hpa = Manifests.Kustomize(Production).All<V2HorizontalPodAutoscaler>().Single();
         Assert.Equal("histream-silo", hpa.Spec.ScaleTargetRef.Name);
         var metric = hpa.Spec.Metrics.Single().External.Metric.Name;
         Assert.Contains(metric, MonitoringFiles.AdapterExternalMetricNames());
@@ -113,14 +144,14 @@ public sealed class KustomizeTests
     [Fact]
     public void Storage_secret_template_matches_what_the_pods_reference()
     {
-        var template = Manifests.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "k8s/base/storage-secret.template.yaml")), "storage-secret.template.yaml");
+        var template = Manifests.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "k8s/storage-secret.template.yaml")), "storage-secret.template.yaml");
         var secret = template.All<V1Secret>().Single();
-        var silo = FarmChecks.Find(Manifests.Kustomize("k8s/base"), "silo").Container;
+        var silo = FarmChecks.Find(Manifests.Kustomize(Production), "silo").Container;
         var reference = silo.Env.Single(e => e.Name == "Farm__Blob__ConnectionString").ValueFrom.SecretKeyRef;
         Assert.Equal(secret.Metadata.Name, reference.Name);
         Assert.Contains(reference.Key, secret.StringData.Keys);
         Assert.Contains(reference.Key, FarmChecks.ExternalSecretKeys);
-        Assert.DoesNotContain(Manifests.Kustomize("k8s/base").All<V1Secret>(), s => s.Metadata.Name == secret.Metadata.Name);
+        Assert.DoesNotContain(Manifests.Kustomize(Production).All<V1Secret>(), s => s.Metadata.Name == secret.Metadata.Name);
     }
 
     private static void AssertNone(List<string> problems) => Assert.True(problems.Count == 0, string.Join("\n", problems));

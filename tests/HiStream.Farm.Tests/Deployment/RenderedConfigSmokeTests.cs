@@ -7,7 +7,7 @@ using HiStream.Farm.Tests.Infrastructure;
 
 namespace HiStream.Farm.Tests.Deployment;
 
-/// <summary>The silo and gateway started as processes with the environment the cpu-dev overlay gives their pods
+/// <summary>The silo and gateway started as processes with the environment the cpu-dev overlay (deploy/kustomize/cpu-dev) gives their pods
 /// (service host names and ports swapped for loopback ones, the storage secret for Azurite): the probes, metrics and
 /// dashboard answer where the manifests look, a job renders through the gateway, and SIGTERM ends the silo within
 /// its shutdown timeout.</summary>
@@ -19,7 +19,7 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
     [Fact]
     public async Task Cpu_dev_configuration_runs_a_farm_that_answers_the_manifests_probes()
     {
-        var m = Manifests.Kustomize("k8s/overlays/cpu-dev");
+        var m = Manifests.Kustomize(KustomizeTests.CpuDev);
         Assert.True(m.Merged, "needs kubectl to apply the overlay");
         using var redis = ServerProcess.Start("redis-server", p => ["--port", p.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], TimeSpan.FromSeconds(20));
         int siloHttp = ServerProcess.FreePort(), gatewayHttp = ServerProcess.FreePort();

@@ -1,0 +1,43 @@
+using HiStream.Engine.Sampling;
+
+namespace HiStream.Engine.Tests.Sampling;
+
+public sealed class HiStreamSettingsOptionsTests
+{
+    [Fact]
+    public void EveryKeyMapsToItsSetting()
+    {
+        var s = HiStreamSettingsOptions.Parse(HiStreamSettings.HiStream, new Dictionary<string, string>
+        {
+            ["lowResolutionFactor"] = "1", ["upsample"] = "nearest", ["downsample"] = "bilinear-antialias", ["ntkScale"] = "2.27",
+            ["ntkAxes"] = "height,width,time", ["anchorFrames"] = "3", ["neighbourFrames"] = "6", ["slidingWindow"] = "true",
+            ["firstChunk"] = "1+3", ["laterChunks"] = "0|3", ["refreshLowCache"] = "false", ["refreshAfterLastChunk"] = "true",
+            ["temporalPositions"] = "rolling-anchor",
+        });
+        Assert.Equal(1, s.LowResolutionFactor);
+        Assert.Equal(LatentUpsampleMode.Nearest, s.Upsample);
+        Assert.Equal(LatentDownsampleMode.BilinearAntialias, s.Downsample);
+        Assert.Equal(2.27, s.NtkScale);
+        Assert.Equal(RopeAxes.Time | RopeAxes.Spatial, s.NtkAxes);
+        Assert.Equal(12, s.WindowFrames);
+        Assert.Equal("1 low + 3 high", s.FirstChunk.ToString());
+        Assert.Equal(new[] { 0 }, s.LaterChunks.LowIndices);
+        Assert.Equal(new[] { 3 }, s.LaterChunks.HighIndices);
+        Assert.False(s.RefreshLowCache);
+        Assert.True(s.RefreshAfterLastChunk);
+        Assert.Equal(TemporalPositionPolicy.RollingAnchor, s.TemporalPositions);
+        Assert.Equal(HiStreamSettings.HiStream.Describe(), HiStreamSettingsOptions.Parse(HiStreamSettings.HiStream, new Dictionary<string, string>()).Describe());
+    }
+
+    [Theory]
+    [InlineData("windw", "3", "not a HiStream option")]
+    [InlineData("upsample", "lanczos", "valid values: Bilinear, Nearest, Bicubic")]
+    [InlineData("laterChunks", "3", "'low+high'")]
+    [InlineData("window", "2", "HiStreamSettings.Window")]
+    [InlineData("laterChunks", "4+1", "HiStreamSettings.LaterChunks")]
+    public void BadOptionsAreNamed(string key, string value, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => HiStreamSettingsOptions.Parse(HiStreamSettings.HiStream, new Dictionary<string, string> { [key] = value }));
+        Assert.Contains(message, e.Message);
+    }
+}
