@@ -18,15 +18,15 @@ public sealed class Manifests
     public IReadOnlyList<object> Objects { get; }
     public string Source { get; }
 
-    /// <summary>False when kubectl was missing and the kustomization's files were only loaded one by one (patches and
-    /// generators not applied).</summary>
+    /// <summary>False when kubectl was missing and the kustomization's resource files were only loaded one by one
+    /// (names, namespace and images not transformed).</summary>
     public bool Merged { get; }
 
     public static Manifests Parse(string yaml, string source, bool merged = true) =>
         new(KubernetesYaml.LoadAllFromString(yaml, strict: true), source, merged);
 
-    /// <summary><c>kubectl kustomize</c> of a folder under the repository; without kubectl, every resource and patch
-    /// file of the kustomization tree parsed on its own.</summary>
+    /// <summary><c>kubectl kustomize</c> of a folder under the repository; without kubectl, every resource file of
+    /// the kustomization tree parsed on its own (an overlay with patches or generators then fails: it needs kubectl).</summary>
     public static Manifests Kustomize(string folder)
     {
         var path = Path.Combine(RepoPaths.Root, folder);
@@ -61,7 +61,8 @@ public sealed class Manifests
             else
                 yield return full;
         }
-        foreach (var patch in Entries("patches")) yield return Path.GetFullPath(Path.Combine(folder, patch));
+        if (Entries("patches").Any() || root.Children.ContainsKey(new YamlScalarNode("secretGenerator")))
+            throw new InvalidOperationException($"{folder} has patches or generators: rendering it needs kubectl (PATH, HISTREAM_KUBECTL, or tools/helm/install.sh).");
     }
 
     public IEnumerable<T> All<T>() => Objects.OfType<T>();
