@@ -25,6 +25,15 @@ public static class SamplerRegistry
         else ParseChunked(key, options);
     }
 
+    /// <summary>Width and height must be multiples of this: 16 (VAE ×8, patch ×2), times the low-resolution factor
+    /// for the dual-resolution samplers (their low-resolution pass must also fit the patch grid).</summary>
+    public static int PixelMultiple(string name, IReadOnlyDictionary<string, string> options)
+    {
+        var key = Key(name);
+        if (key is SamplerFactory.WanBidirectional or SamplerFactory.SelfForcing) return 16;
+        return 16 * Math.Max(1, ParseChunked(key, options).LowResolutionFactor);
+    }
+
     public static IVideoSampler Create(string name, SamplerModels models, IReadOnlyDictionary<string, string> options)
     {
         var key = Key(name);

@@ -51,6 +51,7 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { new { prompt = "a", width = 40, height = 32 } } }), "items[0].width");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(options: new { steps = "1000,abc" }) } }), "items[0].samplerOptions");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(options: new { guidance = 3 }) } }), "items[0].samplerOptions");
+        await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(size: "48x48", sampler: "histream") } }), "items[0].size");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { jobId = "Bad_Id", items = new[] { Item() } }), "jobId");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { output = new { container = "Results!" }, items = new[] { Item() } }), "output.container");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = Array.Empty<object>() }), "items");
