@@ -14,6 +14,8 @@ for proj in tests/*/*.csproj; do
   log="$(mktemp)"
   dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s+(Failed|Skipped) |^Test Run|^Total tests|error" || true
   test_rc=${PIPESTATUS[0]}
+  # Print each failed test with its message and stack so a CI log explains itself.
+  awk '/^  Failed /{show=1} /^  (Passed|Skipped) /{show=0} show' "$log" | head -400
   total="$(grep -E "^Total tests:" "$log" | tail -1 | grep -oE "[0-9]+")"
   if [ -z "$total" ] || [ "$total" = 0 ]; then echo "test.sh: $proj ran no tests or crashed (exit $test_rc)"; rc=1; failed=$((failed+1)); continue; fi
   p=$(grep -E "^ +Passed: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)

@@ -22,5 +22,6 @@ public sealed record JobStatus(
     [property: Id(15)] OutputLocation? Output)
 {
     public int Queued => Math.Max(0, Total - Rendering - Completed - Skipped - Failed - Cancelled);
-    public bool IsFinished => State is JobState.Completed or JobState.CompletedWithFailures or JobState.Cancelled;
+    /// <summary>Every item has ended (a cancelled job finishes once its rendering videos have stopped).</summary>
+    public bool IsFinished => FinishedAt is not null;
 }

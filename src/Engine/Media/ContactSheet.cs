@@ -47,18 +47,9 @@ public static class ContactSheet
         using var batch = RgbFrames.AsBatch(frames, nameof(frames));
         using var scope = torch.NewDisposeScope();
         var picks = PickFrames((int)batch.shape[0], options.MaxFrames);
-        long h = batch.shape[1], w = batch.shape[2];
         var chosen = batch.index_select(0, torch.tensor(picks.Select(i => (long)i).ToArray()));
-        torch.Tensor thumbs = chosen;
-        long tw = w, th = h;
-        if (options.ThumbnailWidth > 0 && options.ThumbnailWidth < w)
-        {
-            tw = options.ThumbnailWidth;
-            th = Math.Max(1, (long)Math.Round(h * (double)tw / w));
-            var planar = chosen.permute(0, 3, 1, 2).to(torch.ScalarType.Float32);
-            var small = torch.nn.functional.interpolate(planar, size: [th, tw], mode: torch.InterpolationMode.Area);
-            thumbs = small.round_().clamp_(0, 255).to(torch.ScalarType.Byte).permute(0, 2, 3, 1);
-        }
+        var thumbs = Thumbnails(chosen, options.ThumbnailWidth);
+        long th = thumbs.shape[1], tw = thumbs.shape[2];
         int count = picks.Count, cols = Math.Min(options.Columns, count), rows = (count + cols - 1) / cols, gap = options.Gap;
         var sheet = torch.full([rows * th + (rows + 1) * gap, cols * tw + (cols + 1) * gap, 3], options.Background, dtype: torch.ScalarType.Byte);
         for (int i = 0; i < count; i++)
@@ -67,6 +58,20 @@ public static class ContactSheet
             sheet.narrow(0, top, th).narrow(1, left, tw).copy_(thumbs[i]);
         }
         return sheet.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Area-downscales uint8 frames [N, H, W, 3] to <paramref name="width"/> pixels wide (aspect kept);
+    /// 0 or a width not below the frames' returns them unchanged (a copy).</summary>
+    public static torch.Tensor Thumbnails(torch.Tensor frames, int width)
+    {
+        using var batch = RgbFrames.AsBatch(frames, nameof(frames));
+        long h = batch.shape[1], w = batch.shape[2];
+        if (width <= 0 || width >= w) return batch.clone();
+        using var scope = torch.NewDisposeScope();
+        long th = Math.Max(1, (long)Math.Round(h * (double)width / w));
+        var planar = batch.permute(0, 3, 1, 2).to(torch.ScalarType.Float32);
+        var small = torch.nn.functional.interpolate(planar, size: [th, width], mode: torch.InterpolationMode.Area);
+        return small.round_().clamp_(0, 255).to(torch.ScalarType.Byte).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>Composes the sheet and writes it as a PNG.</summary>

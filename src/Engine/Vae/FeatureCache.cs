@@ -27,6 +27,13 @@ internal sealed class FeatureCache : IDisposable
 
     public void BeginPass() => _cursor = 0;
 
+    /// <summary>The next slot to be handed out; saved and restored to run several slices through the same layers.</summary>
+    public int Cursor
+    {
+        get => _cursor;
+        set => _cursor = value >= 0 && value <= _tensors.Count ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
     public int NextSlot()
     {
         if (_cursor == _tensors.Count)

@@ -141,17 +141,12 @@ public sealed class StreamingWanVaeDecoder : IStreamingVideoDecoder
         // Layers free their intermediates as they go; the scope only catches anything that slipped through.
         using var scope = torch.NewDisposeScope();
         _trunkCache.BeginPass();
-        using var trunk = _model.Decoder.RunTrunk(frame, _trunkCache);
-        long frames = trunk.shape[2];
-        long step = _options.FramesPerSlice == 0 ? frames : Math.Min(_options.FramesPerSlice, frames);
-        for (long s = 0; s < frames; s += step)
+        _model.Decoder.RunTrunk(frame, _trunkCache, _options.FramesPerSlice, tailInput =>
         {
-            long n = Math.Min(step, frames - s);
-            using var slice = trunk.narrow(2, s, n);
-            var output = RunTailInBands(slice);
-            PixelFramesDecoded += n;
+            var output = RunTailInBands(tailInput);
+            PixelFramesDecoded += output.shape[2];
             onSlice(output);
-        }
+        });
     }
 
     private torch.Tensor RunTailInBands(torch.Tensor slice)

@@ -4,10 +4,11 @@ using TorchSharp;
 namespace HiStream.Engine.Vae;
 
 /// <summary>
-/// [W] Decoder3d: conv1, middle (residual, attention, residual), upsampling stages, head. It runs in two parts:
-/// the trunk (up to and including the last temporal upsampler) once per latent frame, and the tail (the
-/// remaining high-resolution stages and the head), which is purely local in space and causal in time, so it can be
-/// fed a few pixel frames or a band of rows at a time without changing the result.
+/// [W] Decoder3d: conv1, middle (residual, attention, residual), upsampling stages, head, run once per latent frame.
+/// Every layer after the middle is causal in time, so the frames a temporal upsampler produces can be pushed on one
+/// slice at a time (depth first, the feature-cache cursor rewound for each slice) without changing the result.
+/// The tail (from the spatial half of the last temporal upsampler to the head) is also local in space, so it can be
+/// run on bands of rows with a halo.
 /// </summary>
 internal sealed class WanVaeDecoder3d : torch.nn.Module
 {
@@ -15,6 +16,7 @@ internal sealed class WanVaeDecoder3d : torch.nn.Module
     private readonly IDecoderBlock[] _middle;
     private readonly IDecoderBlock[] _upsamples;
     private readonly VaeHead _head;
+    private readonly IDecoderBlock[] _steps;
     private readonly int _tailStart;
 
     public WanVaeDecoder3d(WanVaeConfig config, torch.ScalarType dtype, torch.Device device) : base("decoder")
@@ -50,10 +52,22 @@ internal sealed class WanVaeDecoder3d : torch.nn.Module
         _head = new VaeHead(dims[^1], dtype, device);
         register_module("head", _head);
 
-        int lastTemporal = Array.FindLastIndex(_upsamples, b => b.UpsamplesTime);
-        _tailStart = lastTemporal + 1;
+        var steps = new List<IDecoderBlock>(_middle);
+        foreach (var block in _upsamples)
+        {
+            if (block is VaeResample { UpsamplesTime: true } resample)
+            {
+                steps.Add(new ResampleTimeStep(resample));
+                steps.Add(new ResampleSpaceStep(resample));
+            }
+            else steps.Add(block);
+        }
+        steps.Add(_head);
+        _steps = steps.ToArray();
+        // The tail must not contain the middle attention (it mixes a whole frame), even without temporal upsamplers.
+        _tailStart = Math.Max(Array.FindLastIndex(_steps, b => b.UpsamplesTime), Array.FindLastIndex(_steps, b => b is VaeAttentionBlock)) + 1;
         var halo = BandHalo.Start;
-        foreach (var block in Tail) halo = block.Through(halo);
+        foreach (var block in _steps.Skip(_tailStart)) halo = block.Through(halo);
         TailScale = halo.Scale;
         TailHaloRows = halo.InputRows;
     }
@@ -64,28 +78,52 @@ internal sealed class WanVaeDecoder3d : torch.nn.Module
     /// <summary>Rows of context a band of the tail's input needs on each side to come out exact.</summary>
     public int TailHaloRows { get; }
 
-    private IEnumerable<IDecoderBlock> Tail => _upsamples.Skip(_tailStart).Append(_head);
-
-    /// <summary>One latent frame [B, z, 1, h, w] (after conv2) through conv1, middle and the temporal upsamplers.</summary>
-    public torch.Tensor RunTrunk(torch.Tensor x, FeatureCache cache)
+    /// <summary>
+    /// One latent frame [B, z, 1, h, w] (after conv2) through conv1, the middle and the upsamplers up to the last
+    /// temporal one. After each temporal upsampler its frames continue in slices of <paramref name="framesPerSlice"/>
+    /// (0 = all at once); each slice that reaches the tail's input is handed to <paramref name="onTailInput"/>, which
+    /// must run the tail before returning (the next slice depends on the caches it updates).
+    /// </summary>
+    public void RunTrunk(torch.Tensor x, FeatureCache cache, int framesPerSlice, Action<torch.Tensor> onTailInput)
     {
         var h = CachedCausalConv.Run(_conv1, x, cache);
-        foreach (var block in _middle.Concat(_upsamples.Take(_tailStart)))
+        RunSteps(0, h, cache, framesPerSlice, onTailInput);
+    }
+
+    private void RunSteps(int first, torch.Tensor h, FeatureCache cache, int framesPerSlice, Action<torch.Tensor> onTailInput)
+    {
+        try
         {
-            var next = block.Forward(h, cache);
-            h.Dispose();
-            h = next;
+            for (int i = first; i < _tailStart; i++)
+            {
+                var next = _steps[i].Forward(h, cache);
+                h.Dispose();
+                h = next;
+                long frames = h.shape[2];
+                if (!_steps[i].UpsamplesTime || framesPerSlice == 0 || frames <= framesPerSlice) continue;
+                int mark = cache.Cursor;
+                for (long s = 0; s < frames; s += framesPerSlice)
+                {
+                    cache.Cursor = mark;
+                    RunSteps(i + 1, h.narrow(2, s, Math.Min(framesPerSlice, frames - s)), cache, framesPerSlice, onTailInput);
+                }
+                return;
+            }
+            onTailInput(h);
         }
-        return h;
+        finally
+        {
+            h.Dispose();
+        }
     }
 
     /// <summary>Trunk output frames (any number, any band of rows) through the high-resolution stages and the head.</summary>
     public torch.Tensor RunTail(torch.Tensor x, FeatureCache cache)
     {
         torch.Tensor h = x.alias();
-        foreach (var block in Tail)
+        for (int i = _tailStart; i < _steps.Length; i++)
         {
-            var next = block.Forward(h, cache);
+            var next = _steps[i].Forward(h, cache);
             h.Dispose();
             h = next;
         }

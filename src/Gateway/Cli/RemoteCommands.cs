@@ -13,6 +13,13 @@ public static class RemoteCommands
     {
         Description = "Gateway URL",
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("HISTREAM_GATEWAY") ?? "http://localhost:8080"),
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+            result.AddError($"--gateway: '{text}' is not an http(s) URL.");
+            return null;
+        },
     };
 
     private static Argument<string> JobArgument() => new("job") { Description = "Job id" };

@@ -139,8 +139,9 @@ public sealed class JobGrain : Grain, IJobGrain
         if (S.Definition is null || S.FinishedAt is not null || Ended < Total) return;
         if (S.State != JobState.Cancelled) S.State = S.Failed > 0 ? JobState.CompletedWithFailures : JobState.Completed;
         S.FinishedAt = _time.GetUtcNow();
-        await _state.WriteStateAsync();
+        // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
+        await _state.WriteStateAsync();
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
     }
 

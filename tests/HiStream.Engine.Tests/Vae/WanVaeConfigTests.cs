@@ -1,3 +1,4 @@
+using HiStream.Engine.Tests.Reference;
 using HiStream.Engine.Vae;
 using TorchSharp;
 
@@ -26,6 +27,20 @@ public sealed class WanVaeConfigTests
     }
 
     [Fact]
+    public void LayoutWithoutTemporalUpsamplingDecodesFrameForFrame()
+    {
+        var config = WanVaeConfig.FromJson("""{"dim": 4, "temperal_downsample": [false, false, false]}""");
+        Assert.Equal(1, config.TemporalScale);
+        using var model = WanVaeDecoderModel.Create(config);
+        model.InitializeRandom(3);
+        using var z = torch.randn([16L, 3, 2, 3], generator: new torch.Generator(1));
+        using var whole = StreamingWanVaeDecoder.DecodeAll(model, z, VaeDecodeOptions.Unsliced);
+        Assert.Equal(new long[] { 1, 3, 3, 16, 24 }, whole.shape);
+        using var banded = StreamingWanVaeDecoder.DecodeAll(model, z, new VaeDecodeOptions { BandRows = 4 });
+        ToleranceAssert.Close(whole, banded, 1e-5, 1e-5, "banded decode without temporal upsampling");
+    }
+
+    [Fact]
     public void BadConfigsAreRejected()
     {
         Assert.Throws<ArgumentException>(() => WanVaeConfig.FromJson("""{"dim": 8, "temperal_downsample": [false, true]}"""));
@@ -40,7 +55,7 @@ public sealed class WanVaeConfigTests
         using var model = WanVaeDecoderModel.Create(WanVaeConfig.Wan21);
         Assert.Equal(73_295_331, model.ParameterCount("decoder."));
         Assert.Equal(272, model.ParameterCount("conv2."));
-        Assert.Equal(20, model.Decoder.TailHaloRows * model.Decoder.TailScale);
+        Assert.Equal((6, 4), (model.Decoder.TailHaloRows, model.Decoder.TailScale));
         model.InitializeRandom(1);
         using var z = torch.randn([16L, 2, 2, 2], generator: new torch.Generator(2));
         using var decoder = new StreamingWanVaeDecoder(model, VaeDecodeOptions.Unsliced);

@@ -35,7 +35,8 @@ public sealed class FarmCluster : IAsyncDisposable
     public JobSubmitter Submitter(GatewayLimits? limits = null) =>
         new(Blobs, Grains, Options.Create(limits ?? new GatewayLimits()), Options.Create(Farm), TimeProvider.System);
 
-    public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null)
+    public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null,
+        IReadOnlyDictionary<string, string?>? settingsOverride = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var farm = new FarmOptions
@@ -54,6 +55,7 @@ public sealed class FarmCluster : IAsyncDisposable
             ["Farm:State:Container"] = stateContainer ?? $"state-{suffix}",
             ["Engine:Threads"] = "1",
         };
+        foreach (var (key, value) in settingsOverride ?? new Dictionary<string, string?>()) settings[key] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var blobs = azurite.CreateStore();
         int created = 0;
@@ -70,6 +72,7 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.LeaseDuration = farm.LeaseDuration;
                 o.LeaseRenewInterval = farm.LeaseRenewInterval;
                 o.DrainTimeout = farm.DrainTimeout;
+                o.Ffmpeg = farm.Ffmpeg;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
         });

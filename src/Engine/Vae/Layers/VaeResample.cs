@@ -31,20 +31,26 @@ internal sealed class VaeResample : torch.nn.Module, IDecoderBlock
 
     public torch.Tensor Forward(torch.Tensor x, FeatureCache cache)
     {
-        var input = _timeConv is null ? x : UpsampleTime(x, cache);
-        try
+        if (_timeConv is null) return UpsampleSpace(x);
+        using var doubled = UpsampleTime(x, cache);
+        return UpsampleSpace(doubled);
+    }
+
+    /// <summary>Nearest ×2 and the 3×3 conv to half the channels, frame by frame (the ×2 image is the largest
+    /// intermediate of the decoder, so only one frame of it exists at a time).</summary>
+    public torch.Tensor UpsampleSpace(torch.Tensor x)
+    {
+        long b = x.shape[0], c = x.shape[1], t = x.shape[2], h = x.shape[3], w = x.shape[4];
+        var output = torch.empty([b, c / 2, t, 2 * h, 2 * w], x.dtype, x.device);
+        for (long f = 0; f < t; f++)
         {
-            long b = input.shape[0], c = input.shape[1], t = input.shape[2], h = input.shape[3], w = input.shape[4];
-            using var frames = input.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w);
-            using var up = F.interpolate(frames, scale_factor: [2.0, 2.0], mode: torch.InterpolationMode.Nearest);
+            using var frame = x.select(2, f);
+            using var up = F.interpolate(frame, scale_factor: [2.0, 2.0], mode: torch.InterpolationMode.Nearest);
             using var conv = _conv.Forward(up);
-            using var view = conv.reshape(b, t, c / 2, 2 * h, 2 * w).permute(0, 2, 1, 3, 4);
-            return view.contiguous();
+            using var target = output.select(2, f);
+            target.copy_(conv);
         }
-        finally
-        {
-            if (!ReferenceEquals(input, x)) input.Dispose();
-        }
+        return output;
     }
 
     /// <summary>
@@ -52,8 +58,9 @@ internal sealed class VaeResample : torch.nn.Module, IDecoderBlock
     /// time_conv runs with zero padding, and the slot keeps the chunk's last two frames (a zero frame in front when the
     /// chunk has one). Later chunks: the slot's frames are the past, as for any causal conv.
     /// </summary>
-    private torch.Tensor UpsampleTime(torch.Tensor x, FeatureCache cache)
+    public torch.Tensor UpsampleTime(torch.Tensor x, FeatureCache cache)
     {
+        if (_timeConv is null) throw new InvalidOperationException("This resample has no time_conv.");
         int slot = cache.NextSlot();
         if (cache.IsEmpty(slot))
         {
@@ -76,4 +83,24 @@ internal sealed class VaeResample : torch.nn.Module, IDecoderBlock
         using var split = y.reshape(b, 2, c, t, h, w).permute(0, 2, 3, 1, 4, 5);
         return split.reshape(b, c, t * 2, h, w);
     }
+}
+
+/// <summary>The temporal half of an upsample3d (its time_conv and the frame interleave), as a step of its own.</summary>
+internal sealed class ResampleTimeStep(VaeResample resample) : IDecoderBlock
+{
+    public bool UpsamplesTime => true;
+
+    public BandHalo Through(BandHalo halo) => halo;
+
+    public torch.Tensor Forward(torch.Tensor x, FeatureCache cache) => resample.UpsampleTime(x, cache);
+}
+
+/// <summary>The spatial half of a resample (nearest ×2, 3×3 conv), as a step of its own.</summary>
+internal sealed class ResampleSpaceStep(VaeResample resample) : IDecoderBlock
+{
+    public bool UpsamplesTime => false;
+
+    public BandHalo Through(BandHalo halo) => resample.Through(halo);
+
+    public torch.Tensor Forward(torch.Tensor x, FeatureCache cache) => resample.UpsampleSpace(x);
 }

@@ -1,0 +1,46 @@
+using HiStream.Abstractions.Jobs;
+using HiStream.Abstractions.Videos;
+using HiStream.Farm.Tests.Infrastructure;
+using HiStream.Gateway.Jobs;
+
+namespace HiStream.Farm.Tests.Cluster;
+
+/// <summary>Videos that fail are counted and kept; retry queues exactly those again.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RetryTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task FailedItemsAreRetriedAndThenComplete()
+    {
+        // An ffmpeg that fails while a flag file exists: the first attempt of every video fails writing its frames.
+        var dir = Directory.CreateTempSubdirectory("histream-ffmpeg-");
+        var flag = Path.Combine(dir.FullName, "fail");
+        var script = Path.Combine(dir.FullName, "ffmpeg");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\nif [ -e '{flag}' ]; then echo 'encoder unavailable' >&2; exit 1; fi\nexec ffmpeg \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await File.WriteAllTextAsync(flag, "");
+
+        await using var farm = await FarmCluster.StartAsync(azurite, [2], o => o.Ffmpeg = script);
+        await farm.Submitter().SubmitAsync(Prompts.Job("flaky"), ManifestSources.Inline(Prompts.Items(3)), default);
+        var job = farm.Grains.GetGrain<IJobGrain>("flaky");
+        var failed = await farm.WaitForJobAsync("flaky", TimeSpan.FromMinutes(2));
+        Assert.Equal(JobState.CompletedWithFailures, failed.State);
+        Assert.Equal(3, failed.Failed);
+        var failedItems = await job.GetFailedItemsAsync(0, 10);
+        Assert.Equal(new[] { 0, 1, 2 }, failedItems);
+        var video = await farm.Grains.GetGrain<IVideoGrain>(VideoKey.GrainKey("flaky", VideoKey.DefaultVideoId("flaky", 1))).GetStatusAsync();
+        Assert.Equal(VideoState.Failed, video.State);
+        Assert.Contains("encoder unavailable", video.Error);
+
+        File.Delete(flag);
+        Assert.Equal(3, await job.RetryFailedAsync());
+        Assert.Equal(0, await job.RetryFailedAsync()); // nothing failed is left to queue
+        var done = await farm.WaitForJobAsync("flaky", TimeSpan.FromMinutes(2));
+        Assert.Equal(JobState.Completed, done.State);
+        Assert.Equal((3, 0), (done.Completed, done.Failed));
+        Assert.Empty(await job.GetFailedItemsAsync(0, 10));
+        var meta = await Metadata.ReadAsync(farm.Blobs, farm.ResultsContainer, $"flaky/{VideoKey.DefaultVideoId("flaky", 1)}");
+        Assert.Equal(2, meta.Attempts);
+        dir.Delete(recursive: true);
+    }
+}

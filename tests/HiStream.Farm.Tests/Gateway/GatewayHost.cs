@@ -1,0 +1,46 @@
+using HiStream.Farm.Tests.Infrastructure;
+using HiStream.Gateway.Api;
+using HiStream.Grains.Hosting;
+using HiStream.Grains.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiStream.Farm.Tests.Gateway;
+
+/// <summary>The gateway's web application on a test server, talking to an in-process cluster (one render silo) whose
+/// results and state are in its own Azurite; shared by the tests of a class.</summary>
+public sealed class GatewayHost : IAsyncLifetime
+{
+    private readonly AzuriteFixture _azurite = new();
+    private WebApplication? _app;
+
+    public FarmCluster Farm { get; private set; } = null!;
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Farm = await FarmCluster.StartAsync(_azurite, [2]);
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration["Gateway:Limits:ManifestPageSize"] = "2";
+        builder.Configuration["Gateway:Limits:MaxFrames"] = "101";
+        builder.Configuration["Farm:JobsContainer"] = Farm.Farm.JobsContainer;
+        builder.Configuration["Farm:ResultsContainer"] = Farm.Farm.ResultsContainer;
+        builder.Services.AddSingleton<IBlobStore>(Farm.Blobs);
+        builder.Services.AddSingleton(Farm.Grains);
+        builder.Services.AddGatewayServices(builder.Configuration);
+        _app = builder.Build();
+        _app.MapGateway();
+        await _app.StartAsync();
+        Client = _app.GetTestClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        await Farm.DisposeAsync();
+        _azurite.Dispose();
+    }
+}
