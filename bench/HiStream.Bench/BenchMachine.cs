@@ -24,6 +24,6 @@ public static class BenchMachine
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         string gpu = device.type == DeviceType.CUDA ? $", GPU {device} (CUDA)" : ", no GPU";
-        return $"{cpu}, {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads{gpu}, TorchSharp {typeof(torch).Assembly.GetName().Version}";
+        return $"{cpu}, {Environment.ProcessorCount} cores, torch threads: {torch.get_num_threads()}{gpu}, TorchSharp {typeof(torch).Assembly.GetName().Version}";
     }
 }

@@ -14,7 +14,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
           --frames N               latent frames (multiple of 3; default 21 = 81 output frames)
           --samplers A,B,...       subset/order of: self-forcing, histream, histream-plus, wan-bidirectional
           --wan-measured-steps K   bidirectional steps actually run (time scaled to 50); 0 = all 50
-          --threads N              torch intra-op threads (default: all cores)
+          --threads N              torch intra-op threads (default: the preset's; cpu = 1, gpu-1080p = all cores)
           --repeats N              rounds over all samplers; the fastest run of each is reported (default: preset)
           --checkpoint FILE        real DiT weights (Wan2.1 / Self-Forcing; needs the 1.3B dims) instead of seeded-random ones
           --out FILE               also write the markdown table to FILE

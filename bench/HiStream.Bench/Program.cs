@@ -15,7 +15,7 @@ var log = (string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}"
 
 var device = TorchRuntime.ParseDevice(preset.Device);
 var dtype = TorchRuntime.ParseDType(preset.DType);
-if (options.Threads is { } threads) torch.set_num_threads(threads);
+if ((options.Threads ?? preset.Threads) is { } threads) torch.set_num_threads(threads);
 var config = new WanConfig
 {
     Dim = preset.Model.Dim, FfnDim = preset.Model.FfnDim, FreqDim = preset.Model.FreqDim, TextDim = preset.Model.TextDim,

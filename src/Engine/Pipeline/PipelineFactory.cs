@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using HiStream.Engine.Checkpoints;
 using HiStream.Engine.Models;
+using HiStream.Engine.Sampling;
 using HiStream.Engine.Text;
 using HiStream.Engine.Vae;
 using TorchSharp;
@@ -30,32 +31,28 @@ public static class PipelineFactory
         try
         {
             var dit = owned.Add(new WanDiT(DitConfigOf(options), device, dtype));
-            UmT5EncoderModel t5;
-            IPromptTokenizer tokenizer;
+            ITextEncoder encoder;
             WanVaeDecoderModel? vae = null;
             string modelId, hash;
             if (options.RandomWeights)
             {
                 SeededInitializer.Initialize(dit, options.TinySeed);
-                t5 = owned.Add(new UmT5EncoderModel(UmT5Config.Tiny with { Vocab = 256 + 3 }, dtype, device));
-                t5.InitializeRandom(options.TinySeed + 1);
-                tokenizer = new ByteTokenizer(t5.Config.Vocab);
+                encoder = owned.Add(UmT5TextEncoder.RandomDemo(dit.Config.TextDim, dit.Config.TextLen, options.TinySeed + 1, device));
                 if (options.Decode)
                 {
                     vae = owned.Add(WanVaeDecoderModel.Create(WanVaeConfig.Tiny, device, dtype));
                     vae.InitializeRandom(options.TinySeed + 2);
                 }
                 modelId = $"tiny-random-wan (seed {options.TinySeed})";
-                hash = Sha256Hex(Encoding.UTF8.GetBytes($"{dit.Config.ToJson()}|{t5.Config}|{WanVaeConfig.Tiny}|{options.TinySeed}"));
+                hash = Sha256Hex(Encoding.UTF8.GetBytes($"{dit.Config.ToJson()}|{encoder.ModelId}|{WanVaeConfig.Tiny}|{options.TinySeed}"));
             }
             else
             {
                 if (string.IsNullOrWhiteSpace(options.TextEncoderWeights) || string.IsNullOrWhiteSpace(options.Tokenizer))
                     throw new ArgumentException("Engine:TextEncoderWeights and Engine:Tokenizer are required with Engine:DitWeights (the DiT needs umT5 text context).");
                 using (var file = CheckpointLoader.Open(options.DitWeights!)) ModuleWeights.LoadStrict(dit, file);
-                t5 = owned.Add(new UmT5EncoderModel(UmT5Config.Xxl, dtype, device));
-                using (var file = CheckpointLoader.Open(options.TextEncoderWeights!)) ModuleWeights.LoadStrict(t5, file);
-                tokenizer = SentencePieceTokenizers.Load(options.Tokenizer!);
+                var t5 = owned.Add(UmT5TextEncoder.FromCheckpoint(options.TextEncoderWeights!, options.Tokenizer!, device, dtype, dit.Config.TextLen));
+                encoder = t5;
                 if (options.Decode && !string.IsNullOrWhiteSpace(options.VaeWeights))
                 {
                     vae = owned.Add(WanVaeDecoderModel.Create(WanVaeConfig.Wan21, device, dtype));
@@ -72,8 +69,11 @@ public static class PipelineFactory
                 modelId = Path.GetFileName(options.DitWeights!);
                 hash = FilesSha256([options.DitWeights!, options.TextEncoderWeights!, options.Tokenizer!, .. options.VaeWeights is null ? Array.Empty<string>() : [options.VaeWeights]]);
             }
-            var encoder = new UmT5PromptEncoder(t5, tokenizer, $"{modelId}/umt5/{tokenizer.Id}");
-            var samplers = SamplerRegistry.Names.ToDictionary(n => n, n => SamplerRegistry.Factory(n, dit, options.Device, options.DType));
+            // Repeated prompts (a seed sweep, retried items) are encoded once per silo.
+            encoder = owned.Add(new CachedTextEncoder(encoder));
+            var chunkModel = owned.Add(new WanChunkModel(dit));
+            var models = new SamplerModels(chunkModel, chunkModel);
+            var samplers = SamplerRegistry.Names.ToDictionary(n => n, n => (VideoPipeline.SamplerFactory)(o => SamplerRegistry.Create(n, models, o)));
             var vaeModel = vae;
             Func<IStreamingVideoDecoder>? decoder = vaeModel is null ? null : () => new StreamingWanVaeDecoder(vaeModel);
             long bytes = dit.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
@@ -116,12 +116,4 @@ public static class PipelineFactory
             _items.Clear();
         }
     }
-}
-
-/// <summary>The umT5 SentencePiece tokenizer is not part of the engine yet; the seam is here so the pipeline can use
-/// it the day it lands.</summary>
-internal static class SentencePieceTokenizers
-{
-    public static IPromptTokenizer Load(string path) =>
-        throw new NotSupportedException($"Engine:Tokenizer ({path}): the umT5 SentencePiece tokenizer is not available in this build yet, so real umT5 weights cannot be used. Run without Engine:DitWeights (tiny random model) until it lands.");
 }

@@ -1,71 +1,96 @@
 using System.Globalization;
-using HiStream.Engine.Caching;
-using HiStream.Engine.Models;
 using HiStream.Engine.Sampling;
 
 namespace HiStream.Engine.Pipeline;
 
-/// <summary>The samplers a pipeline can run, by name, and their options (string key/value pairs from a job
-/// manifest). Validation throws <see cref="ArgumentException"/> naming the sampler option, so a gateway can refuse a
-/// bad job before it is queued.</summary>
+/// <summary>The engine's samplers by name (<see cref="SamplerFactory"/>) with their options as string key/value pairs
+/// from a job manifest. Validation throws <see cref="ArgumentException"/> naming the option, so a gateway can refuse
+/// a bad job before it is queued.</summary>
 public static class SamplerRegistry
 {
-    public const string SelfForcing = "self-forcing";
+    public const string SelfForcing = SamplerFactory.SelfForcing;
 
-    /// <summary>Option keys of the self-forcing sampler.</summary>
-    public static IReadOnlyList<string> SelfForcingKeys { get; } = ["steps", "framesPerChunk", "localAttentionFrames", "sinkFrames", "contextNoise", "shift", "warpSteps"];
+    /// <summary>Options of wan-bidirectional (the chunk samplers take <see cref="HiStreamSettingsOptions.Keys"/>).</summary>
+    public static IReadOnlyList<string> BidirectionalKeys { get; } = ["steps", "shift", "guidanceScale", "classifierFreeGuidance", "solver"];
 
-    public static IReadOnlyList<string> Names { get; } = [SelfForcing];
+    public static IReadOnlyList<string> Names => SamplerFactory.Names;
 
     public static bool IsKnown(string name) => Names.Contains(name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Checks a sampler name and its options without building anything.</summary>
     public static void Validate(string name, IReadOnlyDictionary<string, string> options)
     {
-        if (!IsKnown(name)) throw new ArgumentException($"Unknown sampler '{name}'. Available: {string.Join(", ", Names)}.");
-        ParseSelfForcing(options, "cpu", "float32");
+        var key = Key(name);
+        if (key == SamplerFactory.WanBidirectional) ParseBidirectional(options);
+        else ParseChunked(key, options);
     }
 
-    /// <summary>Latent frames per chunk the sampler will use (for planning and memory estimates).</summary>
-    public static int FramesPerChunk(string name, IReadOnlyDictionary<string, string> options) =>
-        options.TryGetValue("framesPerChunk", out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : 3;
-
-    public static VideoPipeline.SamplerFactory Factory(string name, WanDiT model, string device, string dtype) => name switch
+    /// <summary>Width and height must be multiples of this: 16 (VAE ×8, patch ×2), times the low-resolution factor
+    /// for the dual-resolution samplers (their low-resolution pass must also fit the patch grid).</summary>
+    public static int PixelMultiple(string name, IReadOnlyDictionary<string, string> options)
     {
-        SelfForcing => options => new SelfForcingSampler(model, ParseSelfForcing(options, device, dtype)),
-        _ => throw new ArgumentException($"Unknown sampler '{name}'."),
-    };
+        var key = Key(name);
+        if (key is SamplerFactory.WanBidirectional or SamplerFactory.SelfForcing) return 16;
+        return 16 * Math.Max(1, ParseChunked(key, options).LowResolutionFactor);
+    }
 
-    public static SelfForcingOptions ParseSelfForcing(IReadOnlyDictionary<string, string> options, string device, string dtype)
+    public static IVideoSampler Create(string name, SamplerModels models, IReadOnlyDictionary<string, string> options)
     {
-        var o = new SelfForcingOptions { Device = device, DType = dtype };
-        int local = -1, sink = 0;
-        foreach (var (key, value) in options)
+        var key = Key(name);
+        if (key == SamplerFactory.WanBidirectional) return new WanBidirectionalSampler(models.Bidirectional, ParseBidirectional(options));
+        if (options.Count == 0) return SamplerFactory.Create(key, models);
+        return new HiStreamSampler(models.Causal, ParseChunked(key, options), key);
+    }
+
+    private static string Key(string name) =>
+        IsKnown(name) ? name.Trim().ToLowerInvariant() : throw new ArgumentException($"Unknown sampler '{name}'. Available: {string.Join(", ", Names)}.");
+
+    private static HiStreamSettings ParseChunked(string key, IReadOnlyDictionary<string, string> options)
+    {
+        var baseline = key switch
         {
-            switch (key)
-            {
-                case "steps":
-                    o = o with { DenoisingSteps = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => Int(key, s)).ToArray() };
-                    break;
-                case "framesPerChunk": o = o with { FramesPerChunk = Int(key, value) }; break;
-                case "localAttentionFrames": local = Int(key, value); break;
-                case "sinkFrames": sink = Int(key, value); break;
-                case "contextNoise": o = o with { ContextNoise = (float)Number(key, value) }; break;
-                case "shift": o = o with { TimestepShift = Number(key, value) }; break;
-                case "warpSteps": o = o with { WarpDenoisingSteps = Bool(key, value) }; break;
-                default:
-                    throw new ArgumentException($"Sampler option '{key}' is not an option of {SelfForcing} (options: {string.Join(", ", SelfForcingKeys)}).");
-            }
-        }
-        o = o with { Window = new KvWindow(local, sink) };
+            SamplerFactory.HiStream => HiStreamSettings.HiStream,
+            SamplerFactory.HiStreamPlus => HiStreamSettings.HiStreamPlus,
+            _ => HiStreamSettings.SelfForcingReference,
+        };
         try
         {
-            return o.Validate();
+            return HiStreamSettingsOptions.Parse(baseline, options);
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"Sampler options: {ex.Message}", ex);
+            throw new ArgumentException($"{key} options: {ex.Message}", ex);
         }
+    }
+
+    private static WanBidirectionalSettings ParseBidirectional(IReadOnlyDictionary<string, string> options)
+    {
+        var s = WanBidirectionalSettings.Default;
+        foreach (var (key, value) in options)
+        {
+            s = key switch
+            {
+                "steps" => s with { Steps = Int(key, value) },
+                "shift" => s with { Shift = Number(key, value) },
+                "guidanceScale" => s with { GuidanceScale = Number(key, value) },
+                "classifierFreeGuidance" => s with { ClassifierFreeGuidance = Bool(key, value) },
+                "solver" => s with
+                {
+                    Solver = Enum.TryParse<FlowSolver>(value, ignoreCase: true, out var solver) ? solver
+                        : throw new ArgumentException($"Sampler option 'solver' must be one of {string.Join(", ", Enum.GetNames<FlowSolver>())}, got '{value}'."),
+                },
+                _ => throw new ArgumentException($"Sampler option '{key}' is not an option of {SamplerFactory.WanBidirectional} (options: {string.Join(", ", BidirectionalKeys)})."),
+            };
+        }
+        try
+        {
+            s.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{SamplerFactory.WanBidirectional} options: {ex.Message}", ex);
+        }
+        return s;
     }
 
     private static int Int(string key, string value) =>

@@ -18,9 +18,6 @@ public interface ICausalChunkModel
     /// <summary>The RoPE base θ of every axis in the trained model (10000).</summary>
     double RopeTheta { get; }
 
-    /// <summary>Bytes of K+V per cached token (2 · layers · dim · element size).</summary>
-    long KvBytesPerToken { get; }
-
     /// <summary>x0 = x − σ(t)·v (σ from the scheduler table, computed in float64; model-spec §3).</summary>
     torch.Tensor ToX0(torch.Tensor x, torch.Tensor velocity, double timestep);
 

@@ -30,7 +30,6 @@ public sealed class WanChunkModel : ICausalChunkModel, IBidirectionalVideoModel,
     public int TextDim => Model.Config.TextDim;
     public (int Time, int Height, int Width) RopePairs { get; }
     public double RopeTheta => Model.Rope.Settings.Frame.Theta;
-    public long KvBytesPerToken => 2L * Model.Config.NumLayers * Model.Config.Dim * ElementSize(DType);
 
     /// <summary>The scheduler's warped denoising list for the given steps (default [1000, 750, 500, 250] → [1000, 937.5, 833.33, 625]).</summary>
     public IReadOnlyList<double> WarpedSchedule(IReadOnlyList<int>? steps = null) =>
@@ -89,13 +88,6 @@ public sealed class WanChunkModel : ICausalChunkModel, IBidirectionalVideoModel,
             return rope;
         }
     }
-
-    private static long ElementSize(torch.ScalarType t) => t switch
-    {
-        torch.ScalarType.Float64 => 8,
-        torch.ScalarType.Float32 => 4,
-        _ => 2,
-    };
 
     public void Dispose() => _scheduler.Dispose();
 

@@ -49,7 +49,7 @@ public sealed partial class ItemValidator(GatewayLimits limits)
             width = spec.Width ?? defaults.Width ?? width;
             height = spec.Height ?? defaults.Height ?? height;
         }
-        string sizeField = size is not null ? "size" : null!;
+        string? sizeField = size is not null ? "size" : null;
         CheckSide(width, sizeField ?? "width", Error);
         CheckSide(height, sizeField ?? "height", Error);
 
@@ -71,6 +71,9 @@ public sealed partial class ItemValidator(GatewayLimits limits)
             try
             {
                 SamplerRegistry.Validate(sampler, options);
+                int multiple = SamplerRegistry.PixelMultiple(sampler, options);
+                if (multiple > 16 && errors.Count == before && (width % multiple != 0 || height % multiple != 0))
+                    Error(sizeField ?? "width", $"{width}x{height}: {sampler} renders its first steps at 1/{multiple / 16} of the size, so width and height must be multiples of {multiple}.");
             }
             catch (ArgumentException ex)
             {

@@ -32,6 +32,13 @@ public sealed class FlopModelTests
     }
 
     [Fact]
+    public void AttentionIsMostOfALate1080pPass()
+    {
+        Assert.Equal(0.92, Wan.AttentionShare(new ModelPassShape(PassRole.Denoise, StageResolution.High, 24480, 171360)), 2);
+        Assert.True(Wan.AttentionShare(new ModelPassShape(PassRole.Denoise, StageResolution.Low, 6120, 6120)) < 0.35);
+    }
+
+    [Fact]
     public void WholeClipTotalsMatchTheSpec()
     {
         var hd = Request(136, 240);

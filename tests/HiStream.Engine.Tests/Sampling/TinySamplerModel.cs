@@ -45,7 +45,6 @@ internal sealed class RecordingChunkModel(ICausalChunkModel inner) : ICausalChun
     public int LatentChannels => inner.LatentChannels;
     public (int Time, int Height, int Width) RopePairs => inner.RopePairs;
     public double RopeTheta => inner.RopeTheta;
-    public long KvBytesPerToken => inner.KvBytesPerToken;
     public torch.Tensor ToX0(torch.Tensor x, torch.Tensor velocity, double timestep) => inner.ToX0(x, velocity, timestep);
     public torch.Tensor AddNoise(torch.Tensor x0, torch.Tensor noise, double timestep) => inner.AddNoise(x0, noise, timestep);
     public IDisposable CreateTextState(torch.Tensor textContext) => inner.CreateTextState(textContext);

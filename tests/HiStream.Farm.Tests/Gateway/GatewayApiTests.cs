@@ -51,6 +51,7 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { new { prompt = "a", width = 40, height = 32 } } }), "items[0].width");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(options: new { steps = "1000,abc" }) } }), "items[0].samplerOptions");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(options: new { guidance = 3 }) } }), "items[0].samplerOptions");
+        await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(size: "48x48", sampler: "histream") } }), "items[0].size");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { jobId = "Bad_Id", items = new[] { Item() } }), "jobId");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { output = new { container = "Results!" }, items = new[] { Item() } }), "output.container");
         await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = Array.Empty<object>() }), "items");
@@ -100,7 +101,7 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
     [Fact]
     public async Task AJobSubmittedOverHttpRendersStreamsProgressAndListsResults()
     {
-        var jsonl = "{\"prompt\": \"a lighthouse\", \"id\": \"shot-a\"}\n{\"prompt\": \"a kite\", \"frames\": 21}\n";
+        var jsonl = "{\"prompt\": \"a lighthouse\", \"id\": \"shot-a\"}\n{\"prompt\": \"a kite\", \"frames\": 21, \"sampler\": \"histream-plus\", \"samplerOptions\": {\"neighbourFrames\": 3}}\n";
         var response = await Http.PostAsync("/jobs/upload?jobId=http-job&size=32x32&frames=9&priority=3&tag=demo", new StringContent(jsonl, Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var submitted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -146,6 +147,11 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
         Assert.EndsWith("shot-a/metadata.json", video.GetProperty("files").GetProperty("metadata").GetString());
         var second = await Http.GetFromJsonAsync<JsonElement>($"/jobs/http-job/videos/{VideoKey.DefaultVideoId("http-job", 1)}");
         Assert.Equal(2, second.GetProperty("status").GetProperty("chunksTotal").GetInt32());
+        var meta = await Metadata.ReadAsync(_host.Farm.Blobs, _host.Farm.ResultsContainer, $"http-job/{VideoKey.DefaultVideoId("http-job", 1)}");
+        Assert.Equal("histream-plus", meta.Sampler);
+        Assert.Equal("3", meta.SamplerOptions["neighbourFrames"]);
+        // Chunk 0: 2 low + 2 high steps. Chunk 1: the two cache refreshes of chunk 0, then HiStream+'s 1 low + 1 high (HiStream would take 6).
+        Assert.Equal([4, 4], meta.Chunks.Select(c => c.ModelPasses));
 
         // The same manifest again is the same job; other content under the same id is a conflict.
         var again = await Http.PostAsync("/jobs/upload?jobId=http-job&size=32x32&frames=9&priority=3&tag=demo", new StringContent(jsonl, Encoding.UTF8, "application/x-ndjson"));

@@ -63,8 +63,13 @@ public sealed class VideoPipelineTests
     {
         var ex = Assert.Throws<ArgumentException>(() => SamplerRegistry.Validate("self-forcing", new Dictionary<string, string> { ["cfg"] = "5" }));
         Assert.Contains("'cfg'", ex.Message);
-        Assert.Throws<ArgumentException>(() => SamplerRegistry.Validate("self-forcing", new Dictionary<string, string> { ["localAttentionFrames"] = "2" }));
-        SamplerRegistry.Validate("self-forcing", new Dictionary<string, string> { ["steps"] = "1000,500", ["localAttentionFrames"] = "7", ["sinkFrames"] = "1" });
+        ex = Assert.Throws<ArgumentException>(() => SamplerRegistry.Validate("histream", new Dictionary<string, string> { ["laterChunks"] = "two" }));
+        Assert.Contains("laterChunks", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => SamplerRegistry.Validate("wan-bidirectional", new Dictionary<string, string> { ["steps"] = "0" }));
+        Assert.Contains("Steps", ex.Message);
+        SamplerRegistry.Validate("histream-plus", new Dictionary<string, string> { ["neighbourFrames"] = "3", ["laterChunks"] = "1+1" });
+        SamplerRegistry.Validate("wan-bidirectional", new Dictionary<string, string> { ["steps"] = "2", ["classifierFreeGuidance"] = "false" });
+        Assert.Equal(["self-forcing", "histream", "histream-plus", "wan-bidirectional"], SamplerRegistry.Names);
     }
 
     [Fact]
