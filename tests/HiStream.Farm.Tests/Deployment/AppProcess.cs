@@ -54,7 +54,14 @@ public sealed class AppProcess : IDisposable
         if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed.");
     }
 
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>Waits for the exit, then for the redirected output to be drained (the timed overload returns before
+    /// the last lines have been read).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit();
+        return true;
+    }
 
     public void Dispose()
     {
