@@ -4,6 +4,7 @@ using HiStream.Abstractions.Rendering;
 using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
     private readonly ILogger<RenderWorker> _logger;
+    private readonly PartitionedLeaser _queue;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ActiveVideo> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
@@ -41,8 +43,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private int _disposed;
 
     public RenderWorker(IGrainFactory grains, ILocalSiloDetails silo, IRenderEngine engine, IRenderCostModel cost, ManifestReader manifests,
-        IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
+        IOptions<FarmOptions> options, FarmMetrics metrics, PartitionedLeaser queue, ILogger<RenderWorker> logger)
     {
+        _queue = queue;
         _grains = grains;
         _silo = silo;
         _engine = engine;
@@ -107,23 +110,14 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         if (_draining) suspend();
     }
 
-    /// <summary>The video ended (completed, failed or cancelled): its slot is free and its item leaves the queue.</summary>
-    public async Task VideoEndedAsync(WorkLease lease)
+    /// <summary>The video stopped: its slot is free, and its lease ends at its partition (done, failed: retried
+    /// after a backoff or failed for good, or returned: checkpointed for a drain).</summary>
+    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error)
     {
         Release(lease.LeaseId);
-        await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
+        await _queue.EndAsync(lease, outcome, error);
         _wake.Release();
     }
-
-    /// <summary>The video stopped at a chunk boundary without ending (drain): its item goes back to the queue.</summary>
-    public async Task VideoSuspendedAsync(WorkLease lease)
-    {
-        Release(lease.LeaseId);
-        await Queue.ReturnAsync(lease.LeaseId);
-        _wake.Release();
-    }
-
-    private IWorkQueueGrain Queue => _grains.GetGrain<IWorkQueueGrain>(IWorkQueueGrain.DefaultKey);
 
     private async Task RunAsync(CancellationToken stop)
     {
@@ -153,7 +147,6 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
             info.ModelBytes / (double)(1L << 30), reference / (double)(1L << 30));
         _ready.TrySetResult();
 
-        var nextRenew = DateTime.UtcNow + _options.LeaseRenewInterval;
         var nextDepth = DateTime.UtcNow;
         while (!stop.IsCancellationRequested && !_draining)
         {
@@ -162,20 +155,13 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
                 var request = Budget();
                 if (request.MaxVideos > 0)
                 {
-                    var leases = await Queue.TryLeaseAsync(request);
+                    var leases = await _queue.LeaseAsync(request, stop);
                     foreach (var lease in leases) await StartOneAsync(lease, stop);
-                    if (leases.Length > 0) continue;
-                }
-                if (DateTime.UtcNow >= nextRenew)
-                {
-                    string[] ids;
-                    lock (_lock) ids = _active.Keys.ToArray();
-                    if (ids.Length > 0) await Queue.RenewAsync(SiloId, ids);
-                    nextRenew = DateTime.UtcNow + _options.LeaseRenewInterval;
+                    if (leases.Count > 0) continue;
                 }
                 if (DateTime.UtcNow >= nextDepth)
                 {
-                    _metrics.QueueDepth = (await Queue.GetSnapshotAsync()).PendingItems;
+                    _metrics.QueueDepth = (await _queue.SnapshotAsync()).PendingItems;
                     nextDepth = DateTime.UtcNow + TimeSpan.FromSeconds(10);
                 }
             }
@@ -213,7 +199,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
             if (job is null)
             {
                 Release(lease.LeaseId);
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, "job unknown");
                 return;
             }
             JobItem item;
@@ -226,8 +212,10 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
                 _logger.LogError(ex, "Job {Job} item {Item}: manifest unreadable", lease.JobId, lease.ItemIndex);
                 Release(lease.LeaseId);
                 var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
-                await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, SiloName, $"manifest entry unreadable: {ex.Message}"));
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
+                // Reading again will not help: the item fails for good.
+                await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, SiloName,
+                    $"manifest entry unreadable: {ex.Message}") { Attempt = lease.Attempt, Generation = lease.Generation });
+                await _queue.EndAsync(lease, LeaseOutcome.Done, ex.Message);
                 return;
             }
             var video = _grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(lease.JobId, item.VideoId));
@@ -245,7 +233,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         {
             _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
             Release(lease.LeaseId);
-            await Queue.ReturnAsync(lease.LeaseId);
+            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
             return;
         }
 
@@ -254,15 +242,18 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
             case StartOutcome.Started:
                 break; // the video calls VideoEndedAsync or VideoSuspendedAsync
             case StartOutcome.AlreadyRunning:
-                Release(lease.LeaseId); // the silo running it completes the item
+                // Still rendering under an older lease (an older generation, or a lease that expired while its silo
+                // hung): try again once that render has stopped.
+                Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "already rendering", _options.RetryBackoff);
                 break;
             case StartOutcome.WrongSilo:
                 Release(lease.LeaseId);
-                await Queue.ReturnAsync(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "activation on another silo");
                 break;
             default:
                 Release(lease.LeaseId);
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, null);
                 break;
         }
     }
