@@ -33,6 +33,12 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
         services.TryAddSingleton<PartitionedLeaser>();
         services.TryAddSingleton<LeaseRenewals>();
+        services.TryAddSingleton<RenderSlots>();
+        services.TryAddSingleton<SlotPlanner>();
+        services.TryAddSingleton<JobDefinitionCache>();
+        services.TryAddSingleton<VideoStarter>();
+        services.TryAddSingleton<QueueDepthSampler>();
+        services.TryAddSingleton<SiloDrain>();
         services.TryAddSingleton<RenderWorker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RenderWorker>());
         services.AddPlacementDirector<VideoPlacementStrategy, VideoPlacementDirector>();

@@ -71,6 +71,6 @@ public sealed class JobAccountingTests(AzuriteFixture azurite)
         var third = await farm.Submitter().SubmitAsync(Prompts.Job("again"), ManifestSources.Inline(Prompts.Items(3, frames: 1 + 4 * 11)), default);
         Assert.Equal(SubmitOutcome.AlreadySubmitted, third.Outcome);
         Assert.Equal(JobState.Completed, third.Status.State);
-        Assert.Equal(0, (await farm.QueueAsync()).PendingItems);
+        Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).PendingItems);
     }
 }

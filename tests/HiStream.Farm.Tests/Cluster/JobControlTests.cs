@@ -60,6 +60,6 @@ public sealed class JobControlTests(AzuriteFixture azurite, ITestOutputHelper ou
         var failures = await deadlineJob.GetFailuresAsync(0, 10);
         Assert.Equal(done.Failed, failures.Total);
         Assert.All(failures.Items, f => Assert.Contains("deadline", f.Error));
-        Assert.Equal(0, (await farm.QueueAsync()).PendingItems);
+        Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).PendingItems);
     }
 }

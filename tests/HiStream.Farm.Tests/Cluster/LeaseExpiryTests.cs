@@ -30,7 +30,7 @@ public sealed class LeaseExpiryTests(AzuriteFixture azurite)
         Assert.True(hang.Hung);
         var meta = await Metadata.ReadAsync(farm.Blobs, farm.ResultsContainer, $"hung/{second.VideoId}");
         Assert.Equal(2, meta.Attempts);
-        Assert.Equal(0, (await farm.QueueAsync()).LeasedItems);
+        Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).LeasedItems);
     }
 
     private sealed class HangOnce

@@ -93,6 +93,18 @@ public sealed class FarmCluster : IAsyncDisposable
     public Task<HiStream.Abstractions.Queue.QueueSnapshot> QueueAsync() =>
         HiStream.Grains.Queue.FarmQueue.SnapshotAsync(Grains, Farm.QueuePartitions, TimeSpan.FromSeconds(30));
 
+    /// <summary>The queue once no lease is out any more (a video's lease ends just after its last report).</summary>
+    public async Task<HiStream.Abstractions.Queue.QueueSnapshot> WaitForIdleQueueAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var snapshot = await QueueAsync();
+            if (snapshot.LeasedItems == 0 || DateTime.UtcNow > deadline) return snapshot;
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Polls the job's status until <paramref name="condition"/> holds.</summary>
     public async Task<JobStatus> WaitForStatusAsync(string jobId, Func<JobStatus, bool> condition, TimeSpan timeout)
     {
