@@ -57,7 +57,7 @@ public enum TemporalPositionPolicy
 /// <summary>
 /// Every choice HiStream leaves open (model-spec §6.3-6.5), as a named option with its default. The defaults are the
 /// spec's proposal: low stage at half of each side, bilinear up / 2x2 average-pool down, NTK scale = high/low on the
-/// spatial axes, anchor = first latent frame, 3 neighbour frames, 2 low + 2 high steps per chunk (HiStream) or
+/// spatial axes, anchor = first latent frame, 2 neighbour frames (the paper's window of 2M = 6), 2 low + 2 high steps per chunk (HiStream) or
 /// 1 + 1 after the first chunk (HiStream+), and t = 0 cache-refresh passes for both caches.
 /// </summary>
 public sealed record HiStreamSettings
