@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Sets up what is missing, builds, and runs every test project. Prints one 'N passed, N failed' line at the end.
+# Sets up what is missing, builds, and runs every test project. Then the engine's parity tests again on an existing
+# libtorch (a -p:TorchBackend=external build bound to the NuGet cache's libtorch-cpu), and the CPU rehearsal of the
+# GPU check kit (scripts/gpu-kit.sh + gpu-check.sh --cpu-rehearsal). Prints one 'N passed, N failed' line at the end.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,21 +12,51 @@ export HISTREAM_AZURITE="$ROOT/tools/azurite/node_modules/.bin/azurite-blob"
 dotnet build HiStream.Farm.sln -c Release -nologo -clp:ErrorsOnly || exit 1
 
 passed=0; failed=0; skipped=0; rc=0
-for proj in tests/*/*.csproj; do
-  log="$(mktemp)"
+# run_tests PROJECT [dotnet test arguments...]: runs one test project and adds its counts.
+run_tests() {
+  local proj="$1"; shift
+  local log; log="$(mktemp)"
   dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s+(Failed|Skipped) |^Test Run|^Total tests|error" || true
-  test_rc=${PIPESTATUS[0]}
+  local test_rc=${PIPESTATUS[0]}
   # Print each failed test with its message and stack so a CI log explains itself.
   awk '/^  Failed /{show=1} /^  (Passed|Skipped) /{show=0} show' "$log" | head -400
-  total="$(grep -E "^Total tests:" "$log" | tail -1 | grep -oE "[0-9]+")"
-  if [ -z "$total" ] || [ "$total" = 0 ]; then echo "test.sh: $proj ran no tests or crashed (exit $test_rc)"; rc=1; failed=$((failed+1)); continue; fi
+  local total; total="$(grep -E "^Total tests:" "$log" | tail -1 | grep -oE "[0-9]+")"
+  if [ -z "$total" ] || [ "$total" = 0 ]; then echo "test.sh: $proj ran no tests or crashed (exit $test_rc)"; rc=1; failed=$((failed+1)); rm -f "$log"; return; fi
+  local p f s
   p=$(grep -E "^ +Passed: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
   f=$(grep -E "^ +Failed: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
   s=$(grep -E "^ +Skipped: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
   passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
   [ "$test_rc" -ne 0 ] && rc=1
   rm -f "$log"
-done
+}
+# fail_step MESSAGE: a step outside dotnet test failed; it counts as one failed test.
+fail_step() { echo "test.sh: $1"; failed=$((failed+1)); rc=1; }
+
+for proj in tests/*/*.csproj; do run_tests "$proj" "$@"; done
+
+# The engine on an existing libtorch (docs/gpu.md): the parity tests from a build without bundled libtorch, bound at
+# start to the NuGet cache's libtorch-cpu through HISTREAM_LIBTORCH.
+CPU_LIBTORCH="$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | sort | tail -1)"
+PARITY="FullyQualifiedName~ExternalLibTorchTests|FullyQualifiedName~WanDiTParityTests|FullyQualifiedName~CausalWanParityTests|FullyQualifiedName~FlowSchedulerParityTests|FullyQualifiedName~WanVaeDecoderParityTests|FullyQualifiedName~UmT5ReferenceParityTests|FullyQualifiedName~SelfForcingSamplerTests.SamplerWithFixtureNoise"
+echo "test.sh: parity tests on an external libtorch ($CPU_LIBTORCH)"
+if [ -z "$CPU_LIBTORCH" ]; then fail_step "no libtorch-cpu-linux-x64 in the NuGet cache"
+elif dotnet build tests/HiStream.Engine.Tests/HiStream.Engine.Tests.csproj -c Release -p:TorchBackend=external -nologo -clp:ErrorsOnly; then
+  HISTREAM_LIBTORCH="$CPU_LIBTORCH" run_tests tests/HiStream.Engine.Tests/HiStream.Engine.Tests.csproj -p:TorchBackend=external --filter "$PARITY"
+else fail_step "the TorchBackend=external build failed"; fi
+
+# The GPU check kit, rehearsed on this CPU: build the archive, run its check against the CPU libtorch (steps 2-5
+# shrunk), and test the results file. ONEDNN_MAX_CPU_ISA=SSE41 sidesteps libtorch-cpu's oneDNN conv2d bug on AVX2/AVX-512
+# CPUs (issue 9; CPU only) so that the rehearsal's parity step checks the kit, not this CPU.
+echo "test.sh: GPU check kit, CPU rehearsal"
+KIT_OUT="$ROOT/artifacts/gpu-kit"
+if bash scripts/gpu-kit.sh "$KIT_OUT"; then
+  rm -rf "$KIT_OUT/rehearsal"
+  ONEDNN_MAX_CPU_ISA=SSE41 bash scripts/gpu-check.sh "$KIT_OUT/rehearsal" --kit "$KIT_OUT/histream-gpu-kit.tar.xz" --libtorch "$CPU_LIBTORCH" --cpu-rehearsal \
+    || fail_step "gpu-check.sh failed"
+  HISTREAM_GPU_CHECK_RESULTS="$KIT_OUT/rehearsal" run_tests tests/HiStream.Engine.Tests/HiStream.Engine.Tests.csproj --filter "FullyQualifiedName~GpuCheckRehearsalTests"
+else fail_step "scripts/gpu-kit.sh failed"; fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -gt 0 ] && rc=1
 exit $rc
