@@ -3,7 +3,8 @@ using HiStream.Abstractions.Rendering;
 namespace HiStream.Abstractions.Jobs;
 
 /// <summary>A submitted job. <see cref="ManifestHash"/> identifies the normalised items, so a resubmission of the
-/// same job id with different content is refused instead of mixing two manifests.</summary>
+/// same job id with different content is refused instead of mixing two manifests. <see cref="Tenant"/> owns the job
+/// (null: submitted without a tenant, by the embedded CLI, an anonymous gateway or an admin).</summary>
 [GenerateSerializer, Immutable, Alias("histream.JobDefinition")]
 public sealed record JobDefinition(
     [property: Id(0)] string JobId,
@@ -13,4 +14,5 @@ public sealed record JobDefinition(
     [property: Id(4)] ManifestLocation Manifest,
     [property: Id(5)] string ManifestHash,
     [property: Id(6)] RenderFootprint Footprint,
-    [property: Id(7)] DateTimeOffset SubmittedAt);
+    [property: Id(7)] DateTimeOffset SubmittedAt,
+    [property: Id(8)] string? Tenant = null);

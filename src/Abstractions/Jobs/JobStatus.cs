@@ -19,7 +19,8 @@ public sealed record JobStatus(
     [property: Id(12)] DateTimeOffset? SubmittedAt,
     [property: Id(13)] DateTimeOffset? StartedAt,
     [property: Id(14)] DateTimeOffset? FinishedAt,
-    [property: Id(15)] OutputLocation? Output)
+    [property: Id(15)] OutputLocation? Output,
+    [property: Id(16)] string? Tenant = null)
 {
     public int Queued => Math.Max(0, Total - Rendering - Completed - Skipped - Failed - Cancelled);
     /// <summary>Every item has ended (a cancelled job finishes once its rendering videos have stopped).</summary>

@@ -155,7 +155,7 @@ public sealed class JobGrain : Grain, IJobGrain
         double inFlight = _rendering.Values.Sum(r => r.Total == 0 ? 0 : (double)r.Done / r.Total);
         double progress = Total == 0 ? 1 : Math.Min(1, (S.Completed + S.Skipped + S.Failed + S.Cancelled + inFlight) / Total);
         return new JobStatus(JobId, S.State, d.Priority, d.Tags, Total, _rendering.Count, S.Completed, S.Skipped, S.Failed, S.Cancelled,
-            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output);
+            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output, d.Tenant);
     }
 
     /// <summary>Remaining chunks over the job's own chunk throughput since it started.</summary>
