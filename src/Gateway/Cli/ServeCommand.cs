@@ -63,7 +63,7 @@ public static class ServeCommand
                 });
                 var redis = configuration["Orleans:Redis"];
                 if (string.IsNullOrWhiteSpace(redis)) client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000));
-                else client.UseRedisClustering(redis);
+                else client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, redis));
             });
         }
         builder.Services.AddGatewayServices(configuration);
