@@ -14,5 +14,10 @@ public sealed record JobDefinition(
     [property: Id(4)] ManifestLocation Manifest,
     [property: Id(5)] string ManifestHash,
     [property: Id(6)] RenderFootprint Footprint,
-    [property: Id(7)] DateTimeOffset SubmittedAt,
-    [property: Id(8)] string? Tenant = null);
+    [property: Id(7)] DateTimeOffset SubmittedAt)
+{
+    /// <summary>Items not started by then fail (optional).</summary>
+    [Id(20)] public DateTimeOffset? Deadline { get; init; }
+    /// <summary>The tenant that owns the job (null: no tenant: embedded CLI, anonymous gateway, admin).</summary>
+    [Id(21)] public string? Tenant { get; init; }
+}

@@ -18,6 +18,8 @@ public sealed class JobSubmission
     public ItemSpec? Defaults { get; set; }
     public List<ItemSpec>? Items { get; set; }
     public ManifestReference? Manifest { get; set; }
+    /// <summary>Optional: items that have not started by then fail (ISO 8601 time, in the future).</summary>
+    public DateTimeOffset? Deadline { get; set; }
 }
 
 /// <summary>One video. Size as <c>"WxH"</c> or width/height (pixels, multiples of 16); frames are pixel frames
@@ -51,6 +53,10 @@ public sealed class ManifestReference
 }
 
 /// <summary>The job-level part of a submission (everything but the items). <see cref="Area"/>: the tenant that submits
-/// it and where its files must stay (null: no tenant, the embedded CLI or an admin).</summary>
+/// it and where its files must stay (null: no tenant, the embedded CLI or an admin); <see cref="Budget"/>: how many
+/// items its quotas still allow.</summary>
 public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults,
-    HiStream.Gateway.Security.TenantArea? Area = null, HiStream.Gateway.Security.ItemBudget? Budget = null);
+    HiStream.Gateway.Security.TenantArea? Area = null, HiStream.Gateway.Security.ItemBudget? Budget = null)
+{
+    public DateTimeOffset? Deadline { get; init; }
+}

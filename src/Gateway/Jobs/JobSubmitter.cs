@@ -47,7 +47,7 @@ public sealed partial class JobSubmitter
     private static partial Regex PrefixPattern();
 
     public static JobOptions OptionsOf(JobSubmission s) =>
-        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec());
+        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Deadline = s.Deadline };
 
     public async Task<SubmitResult> SubmitAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries, CancellationToken cancellationToken)
     {
@@ -62,7 +62,11 @@ public sealed partial class JobSubmitter
             var jobId = options.JobId ?? $"job-{hash[..12]}";
             if (options.Area is { } area) jobId = area.ScopeJobId(jobId);
             var definition = new JobDefinition(jobId, options.Priority, options.Tags.ToArray(), new OutputLocation(container, prefix),
-                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow(), options.Area?.Tenant);
+                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow())
+            {
+                Deadline = options.Deadline,
+                Tenant = options.Area?.Tenant,
+            };
             var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
             if (result.Outcome == SubmitOutcome.Accepted)
                 await _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId);
@@ -82,6 +86,7 @@ public sealed partial class JobSubmitter
         if (o.JobId is not null && !JobIdPattern().IsMatch(o.Area is { } a && a.IsScoped(o.JobId) ? o.JobId[(a.Tenant.Length + 1)..] : o.JobId))
             errors["jobId"] = [$"'{Clip(o.JobId)}' is not a valid job id (1-63 lower-case letters, digits or '-', starting with a letter or digit)."];
         if (o.Priority is < -1000 or > 1000) errors["priority"] = [$"{o.Priority} is outside -1000..1000."];
+        if (o.Deadline is { } deadline && deadline <= _time.GetUtcNow()) errors["deadline"] = [$"{deadline:O} has passed."];
         if (o.Tags.Count > _limits.MaxTags) errors["tags"] = [$"{o.Tags.Count} tags; the limit is {_limits.MaxTags}."];
         else if (o.Tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > 64) is { } bad)
             errors["tags"] = [$"'{Clip(bad)}' is empty or longer than 64 characters."];

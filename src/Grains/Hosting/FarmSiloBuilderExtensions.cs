@@ -1,5 +1,6 @@
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Placement;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
@@ -30,6 +31,14 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<TorchRenderEngine>();
         services.TryAddSingleton<IRenderEngine>(sp => sp.GetRequiredService<TorchRenderEngine>());
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<PartitionedLeaser>();
+        services.TryAddSingleton<LeaseRenewals>();
+        services.TryAddSingleton<RenderSlots>();
+        services.TryAddSingleton<SlotPlanner>();
+        services.TryAddSingleton<JobDefinitionCache>();
+        services.TryAddSingleton<VideoStarter>();
+        services.TryAddSingleton<QueueDepthSampler>();
+        services.TryAddSingleton<SiloDrain>();
         services.TryAddSingleton<RenderWorker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RenderWorker>());
         services.AddPlacementDirector<VideoPlacementStrategy, VideoPlacementDirector>();

@@ -1,0 +1,124 @@
+using HiStream.Abstractions.Jobs;
+using HiStream.Abstractions.Queue;
+using HiStream.Abstractions.Videos;
+using HiStream.Grains.Hosting;
+using HiStream.Grains.Manifests;
+using HiStream.Grains.Queue;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace HiStream.Grains.Workers;
+
+/// <summary>The start protocol for one leased item: reserve its slot, read its manifest entry, activate its video
+/// grain on this silo (placement hint) and settle the lease by the video's answer. A started video settles the lease
+/// itself when it ends or suspends (<see cref="RenderWorker.VideoEndedAsync"/>).</summary>
+public sealed class VideoStarter
+{
+    private readonly IGrainFactory _grains;
+    private readonly ILocalSiloDetails _silo;
+    private readonly PartitionedLeaser _queue;
+    private readonly RenderSlots _slots;
+    private readonly JobDefinitionCache _jobs;
+    private readonly ManifestReader _manifests;
+    private readonly ILogger<VideoStarter> _logger;
+    private readonly TimeSpan _retryAfterRunning;
+
+    public VideoStarter(IGrainFactory grains, ILocalSiloDetails silo, PartitionedLeaser queue, RenderSlots slots, JobDefinitionCache jobs,
+        ManifestReader manifests, IOptions<FarmOptions> options, ILogger<VideoStarter> logger)
+    {
+        _retryAfterRunning = options.Value.RetryBackoff;
+        _grains = grains;
+        _silo = silo;
+        _queue = queue;
+        _slots = slots;
+        _jobs = jobs;
+        _manifests = manifests;
+        _logger = logger;
+    }
+
+    public async Task StartAsync(WorkLease lease, CancellationToken stop)
+    {
+        _slots.Reserve(lease);
+        StartResult result;
+        try
+        {
+            var job = await _jobs.GetAsync(lease.JobId);
+            if (job is null)
+            {
+                _slots.Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, "job unknown");
+                return;
+            }
+            var item = await ReadItemAsync(job, lease, stop);
+            if (item is null) return;
+            result = await StartOnThisSiloAsync(lease, job, item);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
+            _slots.Release(lease.LeaseId);
+            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
+            return;
+        }
+        await SettleAsync(lease, result);
+    }
+
+    /// <summary>The item's manifest entry; null (and the item reported failed) when it cannot be read.</summary>
+    private async Task<JobItem?> ReadItemAsync(JobDefinition job, WorkLease lease, CancellationToken stop)
+    {
+        try
+        {
+            return await _manifests.ReadItemAsync(job, lease.ItemIndex, stop);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or ArgumentOutOfRangeException)
+        {
+            _logger.LogError(ex, "Job {Job} item {Item}: manifest unreadable", lease.JobId, lease.ItemIndex);
+            _slots.Release(lease.LeaseId);
+            var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
+            // Reading it again will not help: the item fails for good.
+            await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, _silo.Name,
+                $"manifest entry unreadable: {ex.Message}") { Attempt = lease.Attempt, Generation = lease.Generation });
+            await _queue.EndAsync(lease, LeaseOutcome.Done, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<StartResult> StartOnThisSiloAsync(WorkLease lease, JobDefinition job, JobItem item)
+    {
+        var video = _grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(lease.JobId, item.VideoId));
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, _silo.SiloAddress);
+        try
+        {
+            return await video.StartAsync(new VideoAssignment(lease, job, item, _silo.SiloAddress.ToParsableString()));
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+    }
+
+    private async Task SettleAsync(WorkLease lease, StartResult result)
+    {
+        switch (result.Outcome)
+        {
+            case StartOutcome.Started:
+                break; // the video calls VideoEndedAsync when it stops
+            case StartOutcome.AlreadyRunning:
+                // Still rendering under an older lease (an older generation, or a lease that expired while its device
+                // call hung; the video stops that render now): try again once it has let go.
+                _slots.Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "already rendering", _retryAfterRunning);
+                break;
+            case StartOutcome.WrongSilo:
+                _slots.Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "activation on another silo");
+                break;
+            default:
+                _slots.Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, null);
+                break;
+        }
+    }
+}
