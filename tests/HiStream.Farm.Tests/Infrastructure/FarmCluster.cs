@@ -79,6 +79,9 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.MaxAttempts = farm.MaxAttempts;
                 o.RetryBackoff = farm.RetryBackoff;
                 o.RetryBackoffMax = farm.RetryBackoffMax;
+                o.JobFlushWindow = farm.JobFlushWindow;
+                o.JobFlushBatch = farm.JobFlushBatch;
+                o.OutcomeRedelivery = farm.OutcomeRedelivery;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
             services?.Invoke(index, silo.Services);
