@@ -1,3 +1,4 @@
+using HiStream.Engine.Pipeline;
 using HiStream.Gateway.Jobs;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
@@ -16,6 +17,7 @@ public static class GatewayApp
     {
         services.Configure<GatewayLimits>(configuration.GetSection(GatewayLimits.Section));
         services.Configure<FarmOptions>(configuration.GetSection(FarmOptions.Section));
+        services.Configure<PipelineOptions>(configuration.GetSection(PipelineOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
         services.AddSingleton<JobSubmitter>();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Rendering;
+using HiStream.Engine.Pipeline;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Storage;
@@ -21,13 +22,15 @@ public sealed partial class JobSubmitter
     private readonly ItemValidator _validator;
     private readonly TimeProvider _time;
 
-    public JobSubmitter(IBlobStore blobs, IGrainFactory grains, IOptions<GatewayLimits> limits, IOptions<FarmOptions> farm, TimeProvider time)
+    /// <param name="engine">The model the silos run (section <c>Engine</c>); the tiny random model when not given.</param>
+    public JobSubmitter(IBlobStore blobs, IGrainFactory grains, IOptions<GatewayLimits> limits, IOptions<FarmOptions> farm, TimeProvider time,
+        IOptions<PipelineOptions>? engine = null)
     {
         _blobs = blobs;
         _grains = grains;
         _limits = limits.Value;
         _farm = farm.Value;
-        _validator = new ItemValidator(_limits);
+        _validator = new ItemValidator(_limits, _limits.Admission(engine?.Value ?? new PipelineOptions(), _farm));
         _time = time;
     }
 
