@@ -29,6 +29,11 @@ public interface IWorkQueueGrain : IGrainWithStringKey
     [Alias("Return")]
     Task ReturnAsync(string leaseId);
 
+    /// <summary>Every lease the silo holds goes back to the front of its job (membership declared the silo dead).
+    /// Returns how many.</summary>
+    [Alias("ReleaseSilo")]
+    Task<int> ReleaseSiloAsync(string silo);
+
     [Alias("CancelJob")]
     Task<CancelledWork> CancelJobAsync(string jobId);
 

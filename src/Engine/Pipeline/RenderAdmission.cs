@@ -18,6 +18,9 @@ public sealed class RenderAdmission
     /// silos load only the decoder, so the estimate errs on the safe side.</summary>
     public const long Wan21VaeParameters = 126_900_000;
 
+    /// <summary>21 latent frames = 81 frames, the default video length.</summary>
+    private const int ReferenceLatentFrames = 21;
+
     private readonly RenderMemoryEstimator _estimator;
 
     /// <param name="largestDeviceBytes">Device memory of the largest silo the farm is configured for.</param>
@@ -113,8 +116,10 @@ public sealed class RenderAdmission
         long need = _estimator.EstimateVideoBytes(width, height, latentFrames, chunked);
         if (need > VideoCapacityBytes)
         {
-            int oneChunk = chunked?.FramesPerChunk ?? 1;
-            bool sizeAloneTooLarge = _estimator.EstimateVideoBytes(width, height, oneChunk, chunked) > VideoCapacityBytes;
+            // Blame the size when even a default-length video (81 frames) of that size would not fit, else the length.
+            int shorter = Math.Min(latentFrames, ReferenceLatentFrames);
+            if (chunked is not null) shorter = Math.Max(chunked.FramesPerChunk, shorter / chunked.FramesPerChunk * chunked.FramesPerChunk);
+            bool sizeAloneTooLarge = _estimator.EstimateVideoBytes(width, height, shorter, chunked) > VideoCapacityBytes;
             problems.Add(new(sizeAloneTooLarge ? "size" : "frames",
                 $"{width}x{height}, {frames} frames with {sampler} needs about {GiB(need)} of device memory; the largest silo has {GiB(VideoCapacityBytes)} for one video " +
                 $"(after {GiB(WeightBytes)} of weights and its reserve). Render it smaller or shorter."));

@@ -22,6 +22,7 @@ public static class GatewayApp
         services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<ResultLister>();
+        services.AddSingleton<StoredVideoStatus>();
         services.AddOpenApi();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o =>

@@ -64,10 +64,28 @@ public static class JobEndpoints
             return Results.Ok(await lister.ListAsync(jobId, output, Math.Max(0, skip ?? 0), Math.Clamp(take ?? 100, 1, 1000), cancellationToken));
         }).WithSummary("Finished videos with the URLs of their files").Produces<ResultsPage>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapGet("/{jobId}/videos/{videoId}", async (string jobId, string videoId, IGrainFactory grains, IBlobStore blobs) =>
+        jobs.MapGet("/{jobId}/videos/{videoId}", async (string jobId, string videoId, IGrainFactory grains, IBlobStore blobs, StoredVideoStatus stored, CancellationToken cancellationToken) =>
         {
-            if (await StatusAsync(grains, jobId) is not { Output: { } output }) return UnknownJob(jobId);
-            var status = await grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(jobId, videoId)).GetStatusAsync();
+            JobStatus? job;
+            try
+            {
+                job = await StatusAsync(grains, jobId).WaitAsync(StoredVideoStatus.GrainTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (StoredVideoStatus.IsUnreachable(ex))
+            {
+                return Results.Ok(new VideoResponse(await stored.ReadAsync(jobId, videoId, null, cancellationToken), null));
+            }
+            if (job is not { Output: { } output }) return UnknownJob(jobId);
+            stored.Remember(jobId, output);
+            VideoStatus status;
+            try
+            {
+                status = await grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(jobId, videoId)).GetStatusAsync().WaitAsync(StoredVideoStatus.GrainTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (StoredVideoStatus.IsUnreachable(ex))
+            {
+                status = await stored.ReadAsync(jobId, videoId, output, cancellationToken);
+            }
             if (status.State == VideoState.Pending && status.ItemIndex < 0 && !await blobs.ExistsAsync(output.Container, $"{output.VideoFolder(jobId, videoId)}/{VideoOutputs.MetadataFile}") && !IsDefaultId(jobId, videoId))
                 return Results.Problem($"Job '{jobId}' has no started video '{videoId}' (a queued video with a user-supplied id is only known once it starts).", statusCode: 404, title: "Unknown video");
             return Results.Ok(new VideoResponse(status, Files(blobs, output, jobId, videoId, status)));

@@ -114,6 +114,14 @@ public sealed class PriorityWorkQueue
         return expired.Count > 0;
     }
 
+    /// <summary>The silo's leases go back to the front of their jobs (the silo is dead); returns how many.</summary>
+    public int ReleaseSilo(string silo)
+    {
+        var held = _state.Leases.Values.Where(l => l.Silo == silo).Select(l => l.LeaseId).ToList();
+        foreach (var id in held) Return(id);
+        return held.Count;
+    }
+
     public bool Complete(string jobId, int itemIndex)
     {
         var leases = _state.Leases.Values.Where(l => l.JobId == jobId && l.ItemIndex == itemIndex).Select(l => l.LeaseId).ToList();

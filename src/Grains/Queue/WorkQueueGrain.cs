@@ -24,7 +24,8 @@ public sealed class WorkQueueGrain : Grain, IWorkQueueGrain
     {
         _queue = new PriorityWorkQueue(_state.State, _options.LeaseDuration);
         // Leases of a silo that died are found by expiry; check even when nobody asks for work.
-        this.RegisterGrainTimer(ExpireAsync, new GrainTimerCreationOptions(_options.LeaseDuration, _options.LeaseDuration) { KeepAlive = true });
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, Math.Min(_options.LeaseDuration.Ticks / 4, TimeSpan.FromSeconds(10).Ticks)));
+        this.RegisterGrainTimer(ExpireAsync, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
         return Task.CompletedTask;
     }
 
@@ -44,6 +45,13 @@ public sealed class WorkQueueGrain : Grain, IWorkQueueGrain
     }
 
     public Task RenewAsync(string silo, string[] leaseIds) => SaveIf(_queue.Renew(silo, leaseIds, _time.GetUtcNow()));
+
+    public async Task<int> ReleaseSiloAsync(string silo)
+    {
+        int released = _queue.ReleaseSilo(silo);
+        await SaveIf(released > 0);
+        return released;
+    }
 
     public Task CompleteAsync(string jobId, int itemIndex) => SaveIf(_queue.Complete(jobId, itemIndex));
 

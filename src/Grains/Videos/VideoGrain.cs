@@ -31,14 +31,20 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly FarmRetry _retry;
+    private readonly SiloHealth _health;
     private readonly ILogger<VideoGrain> _logger;
     private Task? _render;
     private CancellationTokenSource? _cancel;
+    private CancellationTokenSource? _abort;
     private volatile bool _suspend;
 
     public VideoGrain([PersistentState("video", FarmStorage.Name)] IPersistentState<VideoGrainState> state, IBlobStore blobs, IRenderEngine engine,
-        RenderWorker worker, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, ILogger<VideoGrain> logger)
+        RenderWorker worker, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, FarmRetry retry, SiloHealth health,
+        ILogger<VideoGrain> logger)
     {
+        _retry = retry;
+        _health = health;
         _state = state;
         _blobs = blobs;
         _engine = engine;
@@ -105,9 +111,21 @@ public sealed class VideoGrain : Grain, IVideoGrain
         await _state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
+        _abort = new CancellationTokenSource();
         _suspend = false;
         DelayDeactivation(Timeout.InfiniteTimeSpan); // outbound calls and device work do not count as activity
-        _worker.Attach(lease.LeaseId, () => _suspend = true);
+        var abort = _abort;
+        _worker.Attach(lease.LeaseId, () => _suspend = true, () =>
+        {
+            try
+            {
+                abort.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the render already ended
+            }
+        });
         _render = RenderAsync(lease, job, item, outputs, _cancel.Token);
         return new StartResult(StartOutcome.Started, _silo.Name);
     }
@@ -142,18 +160,20 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var (jobId, videoId) = Key;
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         IRenderSession? session = null;
-        bool suspended = false;
+        bool suspended = false, deviceHung = false;
         string outcome = "failed";
+        var abort = _abort!.Token;
+        using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
         try
         {
             var info = await _engine.LoadAsync(cancel);
-            int stored = await outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel);
-            if (!await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal, 0, _silo.Name, stored > 0 ? $"resuming after chunk {stored - 1}" : null)))
+            int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
+            if (!await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal, 0, _silo.Name, stored > 0 ? $"resuming after chunk {stored - 1}" : null)))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
-            var finished = await outputs.ReadLatentsAsync(stored, cancel);
-            session = await _engine.OpenAsync(item.Settings, finished, cancel);
+            var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
+            session = await WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token));
             S.ChunksTotal = session.ChunkCount;
             S.ChunksDone = stored;
             S.Chunks.RemoveAll(c => c.Index >= stored);
@@ -168,7 +188,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 }
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var chunk = await session.NextAsync(cancel);
+                var chunk = await WatchdogAsync($"chunk {S.ChunksDone}", session.NextAsync(device.Token));
                 if (chunk is null) break;
                 var write = Stopwatch.StartNew();
                 long before = outputs.BytesWritten;
@@ -193,16 +213,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 });
                 framesSoFar += chunk.FrameCount;
                 S.ChunksDone = chunk.Index + 1;
-                await _state.WriteStateAsync();
+                await WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
-                if (!await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, sw.Elapsed.TotalSeconds, _silo.Name, null)))
+                if (!await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, sw.Elapsed.TotalSeconds, _silo.Name, null)))
                     _cancel!.Cancel();
             }
 
             if (suspended)
             {
                 S.State = VideoState.Pending;
-                await _state.WriteStateAsync();
+                await WriteStateAsync();
                 outcome = "suspended";
                 _logger.LogInformation("Video {Job}/{Video} checkpointed after chunk {Chunk} for the silo's drain", jobId, videoId, S.ChunksDone - 1);
                 return;
@@ -223,9 +243,18 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
             S.State = VideoState.Completed;
             S.FinishedAt = finishedAt;
-            await _state.WriteStateAsync();
+            await WriteStateAsync();
             outcome = "completed";
-            await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, null));
+            await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, null));
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            // The drain's grace ran out mid-chunk: the chunk is abandoned, the stored ones stay, another silo resumes.
+            suspended = true;
+            outcome = "suspended";
+            S.State = VideoState.Pending;
+            await TryAsync(() => _state.WriteStateAsync());
+            _logger.LogWarning("Video {Job}/{Video} abandoned chunk {Chunk} at the drain's deadline; it resumes elsewhere from its stored chunks", jobId, videoId, S.ChunksDone);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -238,6 +267,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         catch (Exception ex)
         {
+            deviceHung = ex is DeviceWatchdogException;
             _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk}", jobId, videoId, S.ChunksDone);
             S.State = VideoState.Failed;
             S.Error = ex.Message;
@@ -247,13 +277,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         finally
         {
-            if (session is not null) await TryAsync(async () => await session.DisposeAsync());
+            // A wedged device never runs the disposal: don't wait for it (the silo is unhealthy and will be restarted).
+            if (session is not null && !deviceHung) await TryAsync(async () => await session.DisposeAsync());
             outputs.Dispose();
             _render = null;
             _cancel?.Dispose();
             _cancel = null;
+            _abort?.Dispose();
+            _abort = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
-            await TryAsync(() => suspended ? _worker.VideoSuspendedAsync(lease) : _worker.VideoEndedAsync(lease));
+            await TryAsync(() => suspended ? _worker.VideoSuspendedAsync(lease) : _worker.VideoEndedAsync(lease, outcome, S.Error));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -269,6 +302,25 @@ public sealed class VideoGrain : Grain, IVideoGrain
             await render.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
         }
     }
+
+    /// <summary>A device call bounded by <see cref="FarmOptions.DeviceCallTimeout"/>: past it the video fails and the
+    /// silo is marked unhealthy (the call itself cannot be stopped; the device thread is wedged).</summary>
+    private async Task<T> WatchdogAsync<T>(string what, Task<T> call)
+    {
+        try
+        {
+            return await call.WaitAsync(_options.DeviceCallTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            _health.DeviceCallTimedOut(what);
+            throw new DeviceWatchdogException($"Device call '{what}' did not return within {_options.DeviceCallTimeout} (watchdog); the silo is marked unhealthy.");
+        }
+    }
+
+    private Task WriteStateAsync() => _retry.ExecuteAsync(() => _state.WriteStateAsync()).AsTask();
+
+    private Task<bool> ReportAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
 
     private async Task TryAsync(Func<Task> action)
     {
@@ -296,3 +348,6 @@ public sealed class VideoGrain : Grain, IVideoGrain
         return new VideoStatus(jobId, videoId, S.ItemIndex, state, S.ChunksDone, S.ChunksTotal, S.Silo, S.StartedAt, S.FinishedAt, eta, S.Error, S.OutputFolder, S.Skipped);
     }
 }
+
+/// <summary>A device call outlived the watchdog deadline.</summary>
+public sealed class DeviceWatchdogException(string message) : Exception(message);

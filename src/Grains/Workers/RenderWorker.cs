@@ -23,6 +23,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private readonly LeaseRenewer _renewer;
     private readonly QueueDepthSampler _depth;
     private readonly SiloDrain _drain;
+    private readonly SiloHealth _health;
     private readonly WorkerQueue _queue;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
@@ -34,8 +35,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private int _disposed;
 
     public RenderWorker(ILocalSiloDetails silo, IRenderEngine engine, RenderSlots slots, SlotPlanner planner, VideoStarter starter, LeaseRenewer renewer,
-        QueueDepthSampler depth, SiloDrain drain, WorkerQueue queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
+        QueueDepthSampler depth, SiloDrain drain, SiloHealth health, WorkerQueue queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
     {
+        _health = health;
         _silo = silo;
         _engine = engine;
         _slots = slots;
@@ -61,8 +63,14 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
 
     /// <summary>Completes when the model is loaded and the silo takes work (readiness).</summary>
     public Task Ready => _ready.Task;
-    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_drain.IsDraining;
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_drain.IsDraining && _health.IsHealthy;
     public bool IsDraining => _drain.IsDraining;
+
+    /// <summary>Why the silo takes no work although loaded (breaker or watchdog), else null.</summary>
+    public string? Unhealthy => _health.Reason;
+
+    /// <summary>False once a device call never returned: the process should be restarted (liveness).</summary>
+    public bool IsLive => !_health.DeviceHung;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(RenderWorker), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -90,16 +98,20 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         if (Busy > 0) _logger.LogWarning("Drain timed out with {Count} videos still rendering; their leases expire and other silos resume them", Busy);
     }
 
-    /// <summary>A started video registers how to ask it to checkpoint and stop (used when the silo drains).</summary>
-    public void Attach(string leaseId, Action suspend)
+    /// <summary>A started video registers how to ask it to checkpoint and stop, at its next chunk boundary or at once
+    /// (used when the silo drains).</summary>
+    public void Attach(string leaseId, Action suspend, Action abort)
     {
-        _slots.Attach(leaseId, suspend);
+        _slots.Attach(leaseId, suspend, abort);
         if (_drain.IsDraining) suspend();
     }
 
-    /// <summary>The video ended (completed, failed or cancelled): its slot is free and its item leaves the queue.</summary>
-    public async Task VideoEndedAsync(WorkLease lease)
+    /// <summary>The video ended (<paramref name="outcome"/>: completed, failed or cancelled): its slot is free, its
+    /// item leaves the queue, and the breaker counts the outcome.</summary>
+    public async Task VideoEndedAsync(WorkLease lease, string outcome, string? error = null)
     {
+        if (outcome == "completed") _health.VideoCompleted();
+        else if (outcome == "failed") _health.VideoFailed(error ?? "unknown error");
         _slots.Release(lease.LeaseId);
         await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
         _wake.Release();
@@ -163,6 +175,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// <summary>Leases what fits into the free slots and starts it; returns how many leases came.</summary>
     private async Task<int> PullAsync(CancellationToken stop)
     {
+        if (!_health.IsHealthy) return 0; // breaker open: leave the work to healthy silos
         var request = _slots.Budget(SiloId);
         if (request.MaxVideos <= 0) return 0;
         var leases = await _queue.Grain.TryLeaseAsync(request);
