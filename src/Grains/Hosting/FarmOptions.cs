@@ -71,4 +71,9 @@ public sealed class FaultInjectionOptions
 
     /// <summary>Every chunk's device call never returns, as on a wedged device.</summary>
     public bool DeviceHangs { get; set; }
+
+    /// <summary>Every chunk takes at least this long, as on a slow device (a drain can abandon the chunk).</summary>
+    public TimeSpan ChunkDelay { get; set; }
+
+    public bool Enabled => DeviceFails || DeviceHangs || ChunkDelay > TimeSpan.Zero;
 }

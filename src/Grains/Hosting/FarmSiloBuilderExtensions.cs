@@ -32,7 +32,7 @@ public static class FarmSiloBuilderExtensions
         {
             var faults = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FarmOptions>>().Value.FaultInjection;
             IRenderEngine engine = sp.GetRequiredService<TorchRenderEngine>();
-            return faults.DeviceFails || faults.DeviceHangs ? new FaultInjectingRenderEngine(engine, faults) : engine;
+            return faults.Enabled ? new FaultInjectingRenderEngine(engine, faults) : engine;
         });
         services.TryAddSingleton(sp => new FarmRetry(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FarmOptions>>().Value));
         services.TryAddSingleton<SiloHealth>();

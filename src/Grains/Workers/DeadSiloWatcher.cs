@@ -15,6 +15,7 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
     private readonly ILogger<DeadSiloWatcher> _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
+    private int _disposed;
 
     public DeadSiloWatcher(IClusterMembershipService membership, WorkerQueue queue, ILogger<DeadSiloWatcher> logger)
     {
@@ -74,6 +75,8 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
 
     public void Dispose()
     {
+        // Registered both as itself and as a lifecycle participant, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         _stop.Dispose();
     }

@@ -2,13 +2,14 @@ using HiStream.Engine.Pipeline;
 using HiStream.Engine.Sampling;
 using HiStream.Gateway.Jobs;
 using HiStream.Grains.Hosting;
+using Xunit.Abstractions;
 
 namespace HiStream.Farm.Tests.Faults;
 
 /// <summary>What the engine would refuse on a silo is refused at submit, from the engine's own rules: chunk multiples
 /// per sampler, size multiples, option ranges, and device memory with the item's own options plus the weights
 /// (DiT, umT5, VAE) against the largest silo. The REST form of these refusals is in GatewayApiTests.</summary>
-public sealed class AdmissionTests
+public sealed class AdmissionTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<string, string> NoOptions = new();
 
@@ -57,7 +58,9 @@ public sealed class AdmissionTests
         var weights = admission.WeightBytes;
         Assert.InRange(weights / (double)(1L << 30), 13.0, 14.5); // DiT 2.6 GiB + umT5-XXL 10.6 GiB + VAE 0.24 GiB in bf16
 
-        var huge = Assert.Single(admission.Check(2048, 2048, 481, "histream", NoOptions));
+        // The issue's {"size":"2048x2048","frames":481} (default sampler self-forcing: the whole history is cached).
+        var huge = Assert.Single(admission.Check(2048, 2048, 481, "self-forcing", NoOptions));
+        output.WriteLine($"2048x2048x481 self-forcing: {huge.Message}");
         Assert.Equal("size", huge.Field);
         Assert.Contains("device memory", huge.Message);
         Assert.Empty(admission.Check(832, 480, 81, "histream", NoOptions));
@@ -67,9 +70,11 @@ public sealed class AdmissionTests
         // not without it. Frames are what is too large there, so that is the field.
         var history = Assert.Single(admission.Check(1920, 1088, 481, "self-forcing", NoOptions));
         Assert.Equal("frames", history.Field);
-        Assert.Empty(admission.Check(1920, 1088, 481, "histream", NoOptions));
-        var wide = admission.EstimateBytes(1920, 1088, 481, "histream", new Dictionary<string, string> { ["neighbourFrames"] = "30" });
-        Assert.True(wide > admission.EstimateBytes(1920, 1088, 481, "histream", NoOptions));
+        Assert.Empty(admission.Check(1920, 1088, 477, "histream", NoOptions)); // 120 latent frames = 40 chunks
+        var wide = admission.EstimateBytes(1920, 1088, 477, "histream", new Dictionary<string, string> { ["neighbourFrames"] = "30" });
+        Assert.True(wide > admission.EstimateBytes(1920, 1088, 477, "histream", NoOptions));
+        output.WriteLine($"1920x1088x477 histream: {admission.EstimateBytes(1920, 1088, 477, "histream", NoOptions) / (double)(1L << 30):F1} GiB; " +
+            $"with 30 neighbour frames: {wide / (double)(1L << 30):F1} GiB; room for one video: {admission.VideoCapacityBytes / (double)(1L << 30):F1} GiB");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using HiStream.Grains.Storage;
 namespace HiStream.Farm.Tests.Faults;
 
 /// <summary>A farm of real processes on loopback, started by the tests: redis-server (membership), Azurite (results
-/// and grain state, restartable on the same port and data folder), silo processes (HiStream.Silo.dll, 1 slot, tiny
+/// and grain state, restartable on the same port and data folder), silo processes (HiStream.Silo.dll, 2 slots, tiny
 /// model) and a gateway process (<c>histream serve</c>). Every process is stopped by PID on dispose.</summary>
 public sealed class ProcessFarm : IAsyncLifetime
 {
@@ -34,6 +34,7 @@ public sealed class ProcessFarm : IAsyncLifetime
     {
         _redis = ServerProcess.Start("redis-server", p => ["--port", p.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], TimeSpan.FromSeconds(20));
         StartAzurite(ServerProcess.FreePort());
+        await StartSilosAsync(2); // the gateway's Orleans client needs a silo to connect to
         int http = ServerProcess.FreePort();
         _gateway = AppProcess.Start("histream.dll", new Dictionary<string, string>(Common()) { ["ASPNETCORE_HTTP_PORTS"] = Port(http) }, "serve");
         GatewayUrl = $"http://127.0.0.1:{http}";
@@ -51,7 +52,7 @@ public sealed class ProcessFarm : IAsyncLifetime
         ["Logging__LogLevel__HiStream"] = "Information",
     };
 
-    /// <summary>Starts a silo (1 slot) and waits until it is ready.</summary>
+    /// <summary>Starts a silo (2 slots) and waits until it is ready.</summary>
     public async Task<SiloProcess> StartSiloAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var name = $"silo-{(char)('a' + _nextSilo++)}";
@@ -62,7 +63,7 @@ public sealed class ProcessFarm : IAsyncLifetime
         env["ASPNETCORE_HTTP_PORTS"] = Port(http);
         env["POD_IP"] = "127.0.0.1";
         env["POD_NAME"] = name;
-        env["Farm__Slots"] = "1";
+        env["Farm__Slots"] = "2";
         env["Farm__PollInterval"] = "00:00:00.250";
         env["Farm__LeaseDuration"] = "00:00:30";
         env["Farm__LeaseRenewInterval"] = "00:00:05";
