@@ -12,4 +12,12 @@ public sealed record VideoReport(
     [property: Id(4)] int ChunksTotal,
     [property: Id(5)] double ChunkSeconds,
     [property: Id(6)] string? Silo,
-    [property: Id(7)] string? Message);
+    [property: Id(7)] string? Message)
+{
+    /// <summary>The lease attempt that sent it (1-based).</summary>
+    [Id(8)] public int Attempt { get; init; } = 1;
+    /// <summary>The job generation the video was started for; reports of older generations are not counted.</summary>
+    [Id(9)] public int Generation { get; init; }
+    /// <summary>Sent by the queue for an item that ended there (lease expired on its last attempt, job dropped).</summary>
+    [Id(10)] public bool FromQueue { get; init; }
+}

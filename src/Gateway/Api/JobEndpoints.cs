@@ -5,6 +5,7 @@ using HiStream.Abstractions.Videos;
 using HiStream.Gateway.Jobs;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Videos;
 using Microsoft.AspNetCore.Mvc;
@@ -26,7 +27,7 @@ public static class JobEndpoints
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
 
         jobs.MapPost("/upload", UploadAsync)
-            .WithSummary("Submit a job from an uploaded manifest (request body or multipart file): JSON lines, or one prompt per line")
+            .WithSummary("Submit a job from an uploaded manifest (request body or multipart file): JSON lines, or one prompt per line; deadline = ISO 8601 time")
             .Accepts<string>("application/x-ndjson", "text/plain", "multipart/form-data")
             .Produces<SubmitResponse>(StatusCodes.Status202Accepted).Produces<SubmitResponse>(StatusCodes.Status200OK)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
@@ -55,8 +56,9 @@ public static class JobEndpoints
 
         jobs.MapGet("/{jobId}/failed", async (string jobId, IGrainFactory grains, [FromQuery] int? skip, [FromQuery] int? take) =>
             await StatusAsync(grains, jobId) is null ? UnknownJob(jobId)
-                : Results.Ok(await grains.GetGrain<IJobGrain>(jobId).GetFailedItemsAsync(Math.Max(0, skip ?? 0), Math.Clamp(take ?? 100, 1, 1000))))
-            .WithSummary("Indices of failed items").Produces<int[]>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Results.Ok(await grains.GetGrain<IJobGrain>(jobId).GetFailuresAsync(Math.Max(0, skip ?? 0), Math.Clamp(take ?? 100, 1, 1000))))
+            .WithSummary("Items that failed for good (after their last attempt), with the error of that attempt").Produces<FailedItemsPage>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         jobs.MapGet("/{jobId}/results", async (string jobId, IGrainFactory grains, ResultLister lister, [FromQuery] int? skip, [FromQuery] int? take, CancellationToken cancellationToken) =>
         {
@@ -96,8 +98,10 @@ public static class JobEndpoints
                 : Results.Ok(await grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(jobId, videoId)).CancelAsync()))
             .WithSummary("Cancel one video: it stops within one chunk and frees its slot").Produces<VideoStatus>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/queue", (IGrainFactory grains) => grains.GetGrain<IWorkQueueGrain>(IWorkQueueGrain.DefaultKey).GetSnapshotAsync())
-            .WithTags("Queue").WithSummary("Queued and leased items, by priority").Produces<QueueSnapshot>();
+        app.MapGet("/queue", (IGrainFactory grains, IOptions<FarmOptions> farm) =>
+                FarmQueue.SnapshotAsync(grains, Math.Max(1, farm.Value.QueuePartitions), farm.Value.QueueCallTimeout))
+            .WithTags("Queue").WithSummary("Queued and leased items by priority, over the partitions that answered").Produces<QueueSnapshot>();
+        jobs.MapJobControlEndpoints();
         return app;
     }
 
@@ -128,10 +132,10 @@ public static class JobEndpoints
 
     private static async Task<IResult> UploadAsync(HttpRequest request, JobSubmitter submitter, [FromQuery] string? jobId, [FromQuery] int? priority,
         [FromQuery] string[]? tag, [FromQuery] string? container, [FromQuery] string? prefix, [FromQuery] string? size, [FromQuery] int? frames,
-        [FromQuery] string? sampler, [FromQuery] long? seed, CancellationToken cancellationToken)
+        [FromQuery] string? sampler, [FromQuery] long? seed, [FromQuery] DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var defaults = new ItemSpec { Size = size, Frames = frames, Sampler = sampler, Seed = seed };
-        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults);
+        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults) { Deadline = deadline };
         Stream body = request.Body;
         if (request.HasFormContentType)
         {
@@ -166,13 +170,13 @@ public static class JobEndpoints
         };
     }
 
-    private static IResult Refused(SubmissionException ex) =>
+    internal static IResult Refused(SubmissionException ex) =>
         Results.ValidationProblem(ex.Errors.ToDictionary(e => e.Key, e => e.Value), ex.Message, title: "The job was refused; nothing was queued");
 
-    private static IResult UnknownJob(string jobId) =>
+    internal static IResult UnknownJob(string jobId) =>
         Results.Problem($"No job '{jobId}' was submitted.", statusCode: 404, title: "Unknown job", extensions: new Dictionary<string, object?> { ["jobId"] = jobId });
 
-    private static async Task<JobStatus?> StatusAsync(IGrainFactory grains, string jobId)
+    internal static async Task<JobStatus?> StatusAsync(IGrainFactory grains, string jobId)
     {
         if (string.IsNullOrWhiteSpace(jobId) || jobId.Length > 63) return null;
         var status = await grains.GetGrain<IJobGrain>(jobId).GetStatusAsync();

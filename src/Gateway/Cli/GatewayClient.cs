@@ -56,6 +56,16 @@ public sealed class GatewayClient : IDisposable
     public async Task<ResultsPage> ResultsAsync(string jobId, int skip, int take, CancellationToken cancellationToken) =>
         await ReadAsync<ResultsPage>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/results?skip={skip}&take={take}", cancellationToken), cancellationToken);
 
+    public async Task<FailedItemsPage> FailuresAsync(string jobId, int skip, int take, CancellationToken cancellationToken) =>
+        await ReadAsync<FailedItemsPage>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/failed?skip={skip}&take={take}", cancellationToken), cancellationToken);
+
+    /// <summary>pause, resume (no body), priority and deadline (JSON body): the job's status after the change.</summary>
+    public async Task<JobStatus> ControlAsync(string jobId, string action, object? body, CancellationToken cancellationToken)
+    {
+        using var content = body is null ? null : JsonContent.Create(body, options: FarmJson.Options);
+        return await ReadAsync<JobStatus>(await _http.PostAsync($"/jobs/{Uri.EscapeDataString(jobId)}/{action}", content, cancellationToken), cancellationToken);
+    }
+
     /// <summary>Parses the server-sent events of a job into batches (one per <c>status</c> event).</summary>
     public async IAsyncEnumerable<ProgressBatch> EventsAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

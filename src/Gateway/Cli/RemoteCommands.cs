@@ -9,7 +9,7 @@ namespace HiStream.Gateway.Cli;
 /// gateway (<c>--gateway</c>, env <c>HISTREAM_GATEWAY</c>, default http://localhost:8080).</summary>
 public static class RemoteCommands
 {
-    private static Option<Uri> GatewayOption() => new("--gateway", "-g")
+    internal static Option<Uri> GatewayOption() => new("--gateway", "-g")
     {
         Description = "Gateway URL",
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("HISTREAM_GATEWAY") ?? "http://localhost:8080"),
@@ -22,7 +22,7 @@ public static class RemoteCommands
         },
     };
 
-    private static Argument<string> JobArgument() => new("job") { Description = "Job id" };
+    internal static Argument<string> JobArgument() => new("job") { Description = "Job id" };
 
     public static IEnumerable<Command> Create()
     {
@@ -32,6 +32,7 @@ public static class RemoteCommands
         yield return Cancel();
         yield return Retry();
         yield return Results();
+        foreach (var command in JobControlCommands.Create(GatewayOption, JobArgument, GuardAsync)) yield return command;
     }
 
     private static Command Submit()
@@ -47,7 +48,8 @@ public static class RemoteCommands
         var container = new Option<string?>("--container") { Description = "Output container" };
         var prefix = new Option<string?>("--prefix") { Description = "Output blob prefix" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Show progress until the job finishes" };
-        var command = new Command("submit", "Submit a prompt file to a gateway") { gateway, prompts, job, priority, tags, size, frames, sampler, container, prefix, watch };
+        var deadline = new Option<DateTimeOffset?>("--deadline") { Description = "Items not started by then fail (ISO 8601 time)" };
+        var command = new Command("submit", "Submit a prompt file to a gateway") { gateway, prompts, job, priority, tags, size, frames, sampler, container, prefix, watch, deadline };
         command.SetAction(async (parse, ct) => await GuardAsync(async () =>
         {
             using var client = new GatewayClient(parse.GetValue(gateway)!);
@@ -55,6 +57,7 @@ public static class RemoteCommands
             {
                 ["jobId"] = parse.GetValue(job), ["priority"] = parse.GetValue(priority).ToString(), ["size"] = parse.GetValue(size),
                 ["frames"] = parse.GetValue(frames)?.ToString(), ["sampler"] = parse.GetValue(sampler), ["container"] = parse.GetValue(container), ["prefix"] = parse.GetValue(prefix),
+                ["deadline"] = parse.GetValue(deadline)?.ToString("O"),
             };
             var tagList = parse.GetValue(tags) ?? [];
             for (int i = 0; i < tagList.Length; i++) query[$"tag[{i}]"] = tagList[i];
@@ -137,10 +140,12 @@ public static class RemoteCommands
     {
         var gateway = GatewayOption();
         var job = JobArgument();
-        var command = new Command("results", "List a job's finished videos and their URLs") { gateway, job };
+        var failed = new Option<bool>("--failed") { Description = "List the failed videos and their errors instead" };
+        var command = new Command("results", "List a job's finished videos and their URLs") { gateway, job, failed };
         command.SetAction(async (parse, ct) => await GuardAsync(async () =>
         {
             using var client = new GatewayClient(parse.GetValue(gateway)!);
+            if (parse.GetValue(failed)) return await JobControlCommands.PrintFailuresAsync(client, parse.GetValue(job)!, ct);
             int skip = 0;
             while (true)
             {
@@ -155,7 +160,7 @@ public static class RemoteCommands
         return command;
     }
 
-    private static async Task<int> GuardAsync(Func<Task<int>> action)
+    internal static async Task<int> GuardAsync(Func<Task<int>> action)
     {
         try
         {

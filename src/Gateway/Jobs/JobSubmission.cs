@@ -18,6 +18,8 @@ public sealed class JobSubmission
     public ItemSpec? Defaults { get; set; }
     public List<ItemSpec>? Items { get; set; }
     public ManifestReference? Manifest { get; set; }
+    /// <summary>Optional: items that have not started by then fail (ISO 8601 time, in the future).</summary>
+    public DateTimeOffset? Deadline { get; set; }
 }
 
 /// <summary>One video. Size as <c>"WxH"</c> or width/height (pixels, multiples of 16); frames are pixel frames
@@ -51,4 +53,7 @@ public sealed class ManifestReference
 }
 
 /// <summary>The job-level part of a submission (everything but the items).</summary>
-public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults);
+public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults)
+{
+    public DateTimeOffset? Deadline { get; init; }
+}

@@ -44,7 +44,7 @@ public sealed partial class JobSubmitter
     private static partial Regex PrefixPattern();
 
     public static JobOptions OptionsOf(JobSubmission s) =>
-        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec());
+        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Deadline = s.Deadline };
 
     public async Task<SubmitResult> SubmitAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries, CancellationToken cancellationToken)
     {
@@ -56,7 +56,10 @@ public sealed partial class JobSubmitter
             var (count, hash, footprint) = await WritePagesAsync(options, entries, container, prefix, manifestPrefix, written, cancellationToken);
             var jobId = options.JobId ?? $"job-{hash[..12]}";
             var definition = new JobDefinition(jobId, options.Priority, options.Tags.ToArray(), new OutputLocation(container, prefix),
-                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow());
+                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow())
+            {
+                Deadline = options.Deadline,
+            };
             var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
             if (result.Outcome != SubmitOutcome.Accepted) await DeleteAsync(written); // the existing job keeps its own manifest
             return result;
@@ -74,6 +77,7 @@ public sealed partial class JobSubmitter
         if (o.JobId is not null && !JobIdPattern().IsMatch(o.JobId))
             errors["jobId"] = [$"'{o.JobId}' is not a valid job id (1-63 lower-case letters, digits or '-', starting with a letter or digit)."];
         if (o.Priority is < -1000 or > 1000) errors["priority"] = [$"{o.Priority} is outside -1000..1000."];
+        if (o.Deadline is { } deadline && deadline <= _time.GetUtcNow()) errors["deadline"] = [$"{deadline:O} has passed."];
         if (o.Tags.Count > _limits.MaxTags) errors["tags"] = [$"{o.Tags.Count} tags; the limit is {_limits.MaxTags}."];
         else if (o.Tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > 64) is { } bad)
             errors["tags"] = [$"'{bad}' is empty or longer than 64 characters."];

@@ -1,5 +1,6 @@
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Placement;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
@@ -39,12 +40,12 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<DeadSiloWatcher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloWatcher>());
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
-        services.TryAddSingleton<WorkerQueue>();
+        services.TryAddSingleton<PartitionedLeaser>();
+        services.TryAddSingleton<LeaseRenewals>();
         services.TryAddSingleton<RenderSlots>();
         services.TryAddSingleton<SlotPlanner>();
         services.TryAddSingleton<JobDefinitionCache>();
         services.TryAddSingleton<VideoStarter>();
-        services.TryAddSingleton<LeaseRenewer>();
         services.TryAddSingleton<QueueDepthSampler>();
         services.TryAddSingleton<SiloDrain>();
         services.TryAddSingleton<RenderWorker>();

@@ -5,6 +5,7 @@ using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Media;
 using HiStream.Grains.Placement;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
@@ -27,6 +28,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private readonly IBlobStore _blobs;
     private readonly IRenderEngine _engine;
     private readonly RenderWorker _worker;
+    private readonly LeaseRenewals _leases;
     private readonly ILocalSiloDetails _silo;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
@@ -38,10 +40,12 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private CancellationTokenSource? _cancel;
     private CancellationTokenSource? _abort;
     private volatile bool _suspend;
+    private WorkLease? _lease;
+    private bool _superseded;
 
     public VideoGrain([PersistentState("video", FarmStorage.Name)] IPersistentState<VideoGrainState> state, IBlobStore blobs, IRenderEngine engine,
-        RenderWorker worker, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, FarmRetry retry, SiloHealth health,
-        ILogger<VideoGrain> logger)
+        RenderWorker worker, LeaseRenewals leases, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, FarmRetry retry,
+        SiloHealth health, ILogger<VideoGrain> logger)
     {
         _retry = retry;
         _health = health;
@@ -49,6 +53,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         _blobs = blobs;
         _engine = engine;
         _worker = worker;
+        _leases = leases;
         _silo = silo;
         _options = options.Value;
         _metrics = metrics;
@@ -61,7 +66,19 @@ public sealed class VideoGrain : Grain, IVideoGrain
 
     public async Task<StartResult> StartAsync(VideoAssignment assignment)
     {
-        if (_render is not null) return new StartResult(StartOutcome.AlreadyRunning, _silo.Name);
+        if (_render is not null)
+        {
+            if (_lease is { } running && Supersedes(assignment.Lease, running))
+            {
+                // The queue handed this item out again: the running attempt stopped making progress and lost its lease
+                // (a hung device call). Stop it; the new attempt starts once it has let go.
+                _logger.LogWarning("Video {Key}: attempt {New} supersedes attempt {Old}; stopping the old render", this.GetPrimaryKeyString(), assignment.Lease.Attempt, running.Attempt);
+                _suspend = true;
+                _superseded = true;
+                _cancel?.Cancel();
+            }
+            return new StartResult(StartOutcome.AlreadyRunning, _silo.Name);
+        }
         if (assignment.RequesterSilo != _silo.SiloAddress.ToParsableString())
         {
             DeactivateOnIdle(); // activated elsewhere by a status query: let the next start place it on the leasing silo
@@ -74,16 +91,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         if (item.VideoId != videoId || job.JobId != jobId) throw new ArgumentException($"Assignment for {job.JobId}/{item.VideoId} sent to video {jobId}/{videoId}.");
 
-        if (S.State == VideoState.Completed) return new StartResult(StartOutcome.AlreadyFinished, null);
-        if (S.State == VideoState.Cancelled)
+        if (S.State == VideoState.Completed)
         {
-            if (!S.CancelReported)
+            // Finished before (a resubmitted job, or a duplicate lease): say so, the job counts each item once.
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "finished before"));
+            return new StartResult(StartOutcome.AlreadyFinished, null);
+        }
+        if (S.State == VideoState.Cancelled && (S.CancelGeneration ?? lease.Generation) >= lease.Generation)
+        {
+            if (!S.CancelReported || S.CancelGeneration is null)
             {
                 S.CancelReported = true;
+                S.CancelGeneration = lease.Generation;
                 S.ItemIndex = item.Index;
                 await _state.WriteStateAsync();
-                await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Cancelled, 0, 0, 0, _silo.Name, "cancelled while queued"));
             }
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, "cancelled while queued"));
             return new StartResult(StartOutcome.Cancelled, null);
         }
 
@@ -96,7 +119,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.ItemIndex = item.Index;
             S.OutputFolder = outputs.Folder;
             await _state.WriteStateAsync();
-            await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Skipped, 0, 0, 0, _silo.Name, "outputs already in storage"));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "outputs already in storage"));
             return new StartResult(StartOutcome.AlreadyFinished, "outputs already in storage");
         }
 
@@ -108,11 +131,15 @@ public sealed class VideoGrain : Grain, IVideoGrain
         S.FinishedAt = null;
         S.Error = null;
         S.OutputFolder = outputs.Folder;
+        S.CancelGeneration = lease.Generation;
+        S.CancelReported = false;
         await _state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
         _abort = new CancellationTokenSource();
         _suspend = false;
+        _superseded = false;
+        _lease = lease;
         DelayDeactivation(Timeout.InfiniteTimeSpan); // outbound calls and device work do not count as activity
         var abort = _abort;
         _worker.Attach(lease.LeaseId, () => _suspend = true, () =>
@@ -148,6 +175,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             // Not running here: remember it, so the queue's lease finds it cancelled and counts it for the job.
             S.State = VideoState.Cancelled;
+            S.CancelGeneration = null; // applies to the next start, whichever generation it belongs to
+            S.CancelReported = false;
             S.FinishedAt = _time.GetUtcNow();
             await _state.WriteStateAsync();
         }
@@ -162,13 +191,15 @@ public sealed class VideoGrain : Grain, IVideoGrain
         IRenderSession? session = null;
         bool suspended = false, deviceHung = false;
         string outcome = "failed";
+        string? error = null;
         var abort = _abort!.Token;
         using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
         try
         {
             var info = await _engine.LoadAsync(cancel);
             int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
-            if (!await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal, 0, _silo.Name, stored > 0 ? $"resuming after chunk {stored - 1}" : null)))
+            if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal,
+                    (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
@@ -178,9 +209,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.ChunksDone = stored;
             S.Chunks.RemoveAll(c => c.Index >= stored);
             int framesSoFar = S.Chunks.Sum(c => c.Frames);
+            var renewal = _leases.Renew(lease); // progress: the session is open
 
             while (true)
             {
+                if (renewal.IsCompletedSuccessfully && !renewal.Result)
+                {
+                    // The queue no longer knows this lease (it expired and the item went back): another silo may have it.
+                    _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, S.ChunksDone);
+                    _suspend = true;
+                }
                 if (_suspend)
                 {
                     suspended = true;
@@ -192,11 +230,12 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 if (chunk is null) break;
                 var write = Stopwatch.StartNew();
                 long before = outputs.BytesWritten;
-                await outputs.WriteChunkAsync(chunk, new Dictionary<string, string>
+                var chunkMetadata = new Dictionary<string, string>
                 {
                     ["job"] = jobId, ["video"] = videoId, ["chunk"] = chunk.Index.ToString(), ["first_latent_frame"] = chunk.FirstLatentFrame.ToString(),
                     ["model_hash"] = info.ModelHash, ["seed"] = item.Settings.Seed.ToString(),
-                }, cancel);
+                };
+                await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel)); // create-only writes: a retry is safe
                 _metrics.BytesWritten(outputs.BytesWritten - before);
                 S.Chunks.Add(new ChunkRecord
                 {
@@ -215,7 +254,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 S.ChunksDone = chunk.Index + 1;
                 await WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
-                if (!await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, sw.Elapsed.TotalSeconds, _silo.Name, null)))
+                renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
+                if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds }))
                     _cancel!.Cancel();
             }
 
@@ -231,7 +271,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             long beforeFinish = outputs.BytesWritten;
             var settings = item.Settings;
             var finishedAt = _time.GetUtcNow();
-            await outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => new VideoMetadata(
+            await _retry.ExecuteAsync(() => outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => new VideoMetadata(
                 jobId, videoId, item.Index, settings.Prompt, false, settings.Seed, settings.Width, settings.Height, settings.Frames, _options.Fps,
                 settings.Sampler, settings.SamplerOptions,
                 new ModelMetadata(info.ModelId, info.ModelHash, info.RandomWeights, info.Device, info.DType),
@@ -239,13 +279,13 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 S.Chunks.OrderBy(c => c.Index).Select(c => new ChunkMetadata(c.Index, c.FirstLatentFrame, c.Frames, c.DenoiseSeconds, c.CacheUpdateSeconds,
                     c.DecodeSeconds, c.WriteSeconds, c.ModelPasses, c.Silo, c.FinishedAt)).ToList(),
                 files, job.Priority, job.Tags,
-                info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null), cancel);
+                info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null), cancel));
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
             S.State = VideoState.Completed;
             S.FinishedAt = finishedAt;
             await WriteStateAsync();
             outcome = "completed";
-            await ReportAsync(jobGrain, new VideoReport(item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, null));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null));
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
@@ -256,6 +296,13 @@ public sealed class VideoGrain : Grain, IVideoGrain
             await TryAsync(() => _state.WriteStateAsync());
             _logger.LogWarning("Video {Job}/{Video} abandoned chunk {Chunk} at the drain's deadline; it resumes elsewhere from its stored chunks", jobId, videoId, S.ChunksDone);
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
+        {
+            suspended = true;
+            outcome = "suspended";
+            S.State = VideoState.Pending;
+            await TryAsync(() => _state.WriteStateAsync());
+        }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             outcome = "cancelled";
@@ -263,17 +310,26 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.CancelReported = true;
             S.FinishedAt = _time.GetUtcNow();
             await TryAsync(() => _state.WriteStateAsync());
-            await TryAsync(() => jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, $"cancelled after {S.ChunksDone} chunks")));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks"));
+        }
+        catch (Exception ex) when (outcome == "completed")
+        {
+            // Everything was stored; only the report failed after its retries. The lease still ends as done.
+            _logger.LogWarning(ex, "Video {Job}/{Video} completed but its report failed: {Message}", jobId, videoId, ex.Message);
         }
         catch (Exception ex)
         {
             deviceHung = ex is DeviceWatchdogException;
-            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk}", jobId, videoId, S.ChunksDone);
+            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, S.ChunksDone, lease.Attempt, lease.MaxAttempts);
             S.State = VideoState.Failed;
             S.Error = ex.Message;
             S.FinishedAt = _time.GetUtcNow();
+            error = ex.Message;
             await TryAsync(() => _state.WriteStateAsync());
-            await TryAsync(() => jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Failed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, ex.Message)));
+            // Not the last attempt: the queue runs it again after a backoff, so the job does not count it yet.
+            var kind = lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying;
+            var message = lease.IsLastAttempt ? ex.Message : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {ex.Message}";
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message));
         }
         finally
         {
@@ -281,12 +337,14 @@ public sealed class VideoGrain : Grain, IVideoGrain
             if (session is not null && !deviceHung) await TryAsync(async () => await session.DisposeAsync());
             outputs.Dispose();
             _render = null;
+            _lease = null;
             _cancel?.Dispose();
             _cancel = null;
             _abort?.Dispose();
             _abort = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
-            await TryAsync(() => suspended ? _worker.VideoSuspendedAsync(lease) : _worker.VideoEndedAsync(lease, outcome, S.Error));
+            var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
+            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -302,6 +360,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
             await render.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
         }
     }
+
+    private static bool Supersedes(WorkLease next, WorkLease running) =>
+        next.LeaseId != running.LeaseId && (next.Generation > running.Generation || (next.Generation == running.Generation && next.Attempt > running.Attempt));
+
+    private VideoReport Report(WorkLease lease, int item, string videoId, ProgressKind kind, int done, int total, string? message) =>
+        new(item, videoId, kind, done, total, 0, _silo.Name, string.IsNullOrEmpty(message) ? null : message.Trim()) { Attempt = lease.Attempt, Generation = lease.Generation };
+
+    /// <summary>An outcome report must arrive: it is retried through failovers and storage faults (<see cref="FarmRetry"/>;
+    /// the job counts it once however often it comes).</summary>
+    private Task ReportEndAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
 
     /// <summary>A device call bounded by <see cref="FarmOptions.DeviceCallTimeout"/>: past it the video fails and the
     /// silo is marked unhealthy (the call itself cannot be stopped; the device thread is wedged).</summary>

@@ -1,26 +1,30 @@
 using HiStream.Grains.Hosting;
+using HiStream.Grains.Queue;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace HiStream.Grains.Workers;
 
-/// <summary>Returns a dead silo's leases as soon as cluster membership declares it dead, instead of waiting for them
-/// to expire (<see cref="FarmOptions.LeaseDuration"/>): failover then takes as long as death detection
-/// (<c>Orleans:Membership</c> probe settings), seconds rather than minutes. Every silo watches; the queue's release
-/// is idempotent. Lease expiry still covers a silo that hangs without dying.</summary>
+/// <summary>Expires a dead silo's leases as soon as cluster membership declares it dead, instead of waiting for them
+/// to run out (<see cref="FarmOptions.LeaseDuration"/>): failover then takes as long as death detection
+/// (<c>Orleans:Membership</c> probe settings), seconds rather than minutes. Every silo watches and tells every queue
+/// partition; a second release finds nothing. Lease expiry still covers a silo that hangs without dying.</summary>
 public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly IClusterMembershipService _membership;
-    private readonly WorkerQueue _queue;
+    private readonly IGrainFactory _grains;
+    private readonly FarmOptions _options;
     private readonly ILogger<DeadSiloWatcher> _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
     private int _disposed;
 
-    public DeadSiloWatcher(IClusterMembershipService membership, WorkerQueue queue, ILogger<DeadSiloWatcher> logger)
+    public DeadSiloWatcher(IClusterMembershipService membership, IGrainFactory grains, IOptions<FarmOptions> options, ILogger<DeadSiloWatcher> logger)
     {
         _membership = membership;
-        _queue = queue;
+        _grains = grains;
+        _options = options.Value;
         _logger = logger;
     }
 
@@ -45,7 +49,7 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
                 foreach (var member in snapshot.Members.Values)
                 {
                     if (member.Status != SiloStatus.Dead) alive.Add(member.SiloAddress);
-                    else if (alive.Remove(member.SiloAddress)) await ReleaseAsync(member.SiloAddress, stop);
+                    else if (alive.Remove(member.SiloAddress)) _ = ReleaseAsync(member.SiloAddress, stop);
                 }
             }
         }
@@ -56,19 +60,39 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
 
     private async Task ReleaseAsync(SiloAddress silo, CancellationToken stop)
     {
-        for (int attempt = 1; !stop.IsCancellationRequested; attempt++)
+        var released = await Task.WhenAll(Enumerable.Range(0, _options.QueuePartitions).Select(p => ReleaseAsync(p, silo.ToParsableString(), stop)));
+        if (released.Sum() > 0) _logger.LogWarning("Silo {Silo} is dead: {Count} of its videos went back to the queue", silo, released.Sum());
+    }
+
+    private async Task<int> ReleaseAsync(int partition, string silo, CancellationToken stop)
+    {
+        for (int attempt = 1; ; attempt++)
         {
             try
             {
-                int released = await _queue.Grain.ReleaseSiloAsync(silo.ToParsableString());
-                if (released > 0) _logger.LogWarning("Silo {Silo} is dead: {Count} of its videos went back to the queue", silo, released);
-                return;
+                return await FarmQueue.Partition(_grains, partition).ReleaseSiloAsync(silo);
             }
-            catch (Exception ex) when (attempt < 10)
+            catch (Exception ex) when (!stop.IsCancellationRequested)
             {
-                // The queue may have lived on the dead silo: it reactivates elsewhere once the directory has caught up.
-                _logger.LogInformation("Releasing dead silo {Silo}'s leases (attempt {Attempt}): {Message}", silo, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), stop);
+                // The partition may have lived on the dead silo: it reactivates elsewhere once the directory caught up.
+                if (attempt >= 10)
+                {
+                    _logger.LogWarning(ex, "Could not release dead silo {Silo}'s leases in partition {Partition}; they expire instead", silo, partition);
+                    return 0;
+                }
+                _logger.LogInformation("Releasing dead silo {Silo}'s leases in partition {Partition} (attempt {Attempt}): {Message}", silo, partition, attempt, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return 0;
+                }
+            }
+            catch (Exception)
+            {
+                return 0; // stopping
             }
         }
     }

@@ -36,7 +36,7 @@ public sealed class FarmCluster : IAsyncDisposable
         new(Blobs, Grains, Options.Create(limits ?? new GatewayLimits()), Options.Create(Farm), TimeProvider.System);
 
     public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null,
-        IReadOnlyDictionary<string, string?>? settingsOverride = null)
+        IReadOnlyDictionary<string, string?>? settingsOverride = null, Action<int, IServiceCollection>? services = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var farm = new FarmOptions
@@ -46,6 +46,8 @@ public sealed class FarmCluster : IAsyncDisposable
             PollInterval = TimeSpan.FromMilliseconds(100),
             LeaseDuration = TimeSpan.FromSeconds(30),
             LeaseRenewInterval = TimeSpan.FromSeconds(5),
+            RetryBackoff = TimeSpan.FromMilliseconds(200),
+            RetryBackoffMax = TimeSpan.FromSeconds(2),
         };
         configure?.Invoke(farm);
         var settings = new Dictionary<string, string?>
@@ -73,14 +75,48 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.LeaseRenewInterval = farm.LeaseRenewInterval;
                 o.DrainTimeout = farm.DrainTimeout;
                 o.Ffmpeg = farm.Ffmpeg;
+                o.QueuePartitions = farm.QueuePartitions;
+                o.MaxAttempts = farm.MaxAttempts;
+                o.RetryBackoff = farm.RetryBackoff;
+                o.RetryBackoffMax = farm.RetryBackoffMax;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
+            services?.Invoke(index, silo.Services);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         var result = new FarmCluster(cluster, blobs, farm, suffix);
         await Task.WhenAll(result.Workers.Select(w => w.Ready)).WaitAsync(TimeSpan.FromMinutes(2));
         return result;
+    }
+
+    public Task<HiStream.Abstractions.Queue.QueueSnapshot> QueueAsync() =>
+        HiStream.Grains.Queue.FarmQueue.SnapshotAsync(Grains, Farm.QueuePartitions, TimeSpan.FromSeconds(30));
+
+    /// <summary>The queue once no lease is out any more (a video's lease ends just after its last report).</summary>
+    public async Task<HiStream.Abstractions.Queue.QueueSnapshot> WaitForIdleQueueAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var snapshot = await QueueAsync();
+            if (snapshot.LeasedItems == 0 || DateTime.UtcNow > deadline) return snapshot;
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Polls the job's status until <paramref name="condition"/> holds.</summary>
+    public async Task<JobStatus> WaitForStatusAsync(string jobId, Func<JobStatus, bool> condition, TimeSpan timeout)
+    {
+        var job = Grains.GetGrain<IJobGrain>(jobId);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (condition(status)) return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {jobId}: condition not met in {timeout}: {status}");
+            await Task.Delay(100);
+        }
     }
 
     public async Task<JobStatus> WaitForJobAsync(string jobId, TimeSpan timeout)
