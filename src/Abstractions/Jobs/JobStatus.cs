@@ -27,6 +27,8 @@ public sealed record JobStatus(
     [Id(21)] public DateTimeOffset? Deadline { get; init; }
     /// <summary>Submissions of this job id (a cancelled job submitted again starts a new generation).</summary>
     [Id(22)] public int Generation { get; init; }
+    /// <summary>The tenant that owns the job (null: no tenant).</summary>
+    [Id(23)] public string? Tenant { get; init; }
 
     public int Queued => Math.Max(0, Total - Rendering - Completed - Skipped - Failed - Cancelled);
     /// <summary>Every item has ended (a cancelled job finishes once its rendering videos have stopped).</summary>

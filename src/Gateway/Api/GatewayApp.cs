@@ -1,11 +1,13 @@
 using HiStream.Engine.Pipeline;
 using HiStream.Gateway.Jobs;
+using HiStream.Gateway.Security;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Storage;
 using HiStream.Silo.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace HiStream.Gateway.Api;
 
@@ -20,9 +22,15 @@ public static class GatewayApp
         services.Configure<PipelineOptions>(configuration.GetSection(PipelineOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
+        services.Configure<DownloadOptions>(configuration.GetSection(DownloadOptions.Section));
+        services.AddSingleton(sp => InternalContainers.From(configuration, sp.GetRequiredService<IOptions<FarmOptions>>().Value.JobsContainer));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<ResultLister>();
         services.AddSingleton<StoredVideoStatus>();
+        services.AddSingleton<DownloadLinks>();
+        services.AddSingleton<JobAccess>();
+        services.AddGatewaySecurity(configuration);
+        services.AddExceptionHandler<BlobNameExceptionHandler>();
         services.AddOpenApi();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o =>
@@ -36,9 +44,10 @@ public static class GatewayApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
+        app.UseGatewaySecurity();
+        app.MapOpenApi().AllowAnonymous();
         app.MapJobEndpoints();
-        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

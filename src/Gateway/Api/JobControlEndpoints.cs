@@ -8,33 +8,34 @@ public static class JobControlEndpoints
 {
     public static RouteGroupBuilder MapJobControlEndpoints(this RouteGroupBuilder jobs)
     {
-        jobs.MapPost("/{jobId}/pause", (string jobId, IGrainFactory grains) => ControlAsync(grains, jobId, j => j.SetPausedAsync(true)))
+        jobs.MapPost("/{jobId}/pause", (string jobId, HttpContext http, JobAccess access, IGrainFactory grains) => ControlAsync(http, access, grains, jobId, j => j.SetPausedAsync(true)))
             .WithSummary("Pause a job: no more of its videos start; running ones finish").Produces<JobStatus>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{jobId}/resume", (string jobId, IGrainFactory grains) => ControlAsync(grains, jobId, j => j.SetPausedAsync(false)))
+        jobs.MapPost("/{jobId}/resume", (string jobId, HttpContext http, JobAccess access, IGrainFactory grains) => ControlAsync(http, access, grains, jobId, j => j.SetPausedAsync(false)))
             .WithSummary("Resume a paused job").Produces<JobStatus>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{jobId}/priority", (string jobId, PriorityRequest? body, IGrainFactory grains) =>
+        jobs.MapPost("/{jobId}/priority", (string jobId, PriorityRequest? body, HttpContext http, JobAccess access, IGrainFactory grains) =>
         {
             if (body?.Priority is not { } priority || priority is < -1000 or > 1000)
                 return Task.FromResult(JobEndpoints.Refused(SubmissionException.One("priority", "give a priority between -1000 and 1000.")));
-            return ControlAsync(grains, jobId, j => j.SetPriorityAsync(priority));
+            return ControlAsync(http, access, grains, jobId, j => j.SetPriorityAsync(priority));
         }).WithSummary("Change a job's priority (higher runs first); queued items move at once").Produces<JobStatus>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{jobId}/deadline", (string jobId, DeadlineRequest? body, IGrainFactory grains) =>
+        jobs.MapPost("/{jobId}/deadline", (string jobId, DeadlineRequest? body, HttpContext http, JobAccess access, IGrainFactory grains) =>
         {
             if (body is null) return Task.FromResult(JobEndpoints.Refused(SubmissionException.One("deadline", "give a deadline (ISO 8601 time) or null to clear it.")));
-            return ControlAsync(grains, jobId, j => j.SetDeadlineAsync(body.Deadline));
+            return ControlAsync(http, access, grains, jobId, j => j.SetDeadlineAsync(body.Deadline));
         }).WithSummary("Set (or clear, with null) the time by which items must have started; the others fail").Produces<JobStatus>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return jobs;
     }
 
-    private static async Task<IResult> ControlAsync(IGrainFactory grains, string jobId, Func<IJobGrain, Task<JobStatus>> change)
+    /// <summary>Only on a job the caller may see (another tenant's job answers 404, like a missing one).</summary>
+    private static async Task<IResult> ControlAsync(HttpContext http, JobAccess access, IGrainFactory grains, string jobId, Func<IJobGrain, Task<JobStatus>> change)
     {
-        if (await JobEndpoints.StatusAsync(grains, jobId) is null) return JobEndpoints.UnknownJob(jobId);
-        return Results.Ok(await change(grains.GetGrain<IJobGrain>(jobId)));
+        if (await access.FindAsync(http, jobId) is not { } job) return JobEndpoints.UnknownJob(jobId);
+        return Results.Ok(await change(grains.GetGrain<IJobGrain>(job.Key)));
     }
 }
 

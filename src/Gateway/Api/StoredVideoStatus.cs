@@ -4,14 +4,13 @@ using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Videos;
-using Microsoft.Extensions.Options;
 
 namespace HiStream.Gateway.Api;
 
 /// <summary>A video's status from what storage holds, for when its grains cannot answer (their silo died and the
 /// cluster has not yet declared it dead, or they are reactivating elsewhere): finished when its metadata.json
 /// exists, else pending with the chunks stored so far. The status endpoint answers with it instead of an error.</summary>
-public sealed class StoredVideoStatus(IBlobStore blobs, IOptions<FarmOptions> farm)
+public sealed class StoredVideoStatus(IBlobStore blobs)
 {
     /// <summary>How long the gateway waits for a grain before answering from storage.</summary>
     public static readonly TimeSpan GrainTimeout = TimeSpan.FromSeconds(5);
@@ -22,22 +21,24 @@ public sealed class StoredVideoStatus(IBlobStore blobs, IOptions<FarmOptions> fa
     /// <summary>A grain call failed or timed out because its silo is unreachable (not because the request was bad).</summary>
     public static bool IsUnreachable(Exception ex) => ex is TimeoutException || FarmRetry.IsTransient(ex);
 
-    /// <summary>Job outputs never change: remember them so a video can be found while its job grain is unreachable.</summary>
-    public void Remember(string jobId, OutputLocation output)
+    /// <summary>Job outputs never change: remember them (by the job's farm-wide key, once the caller was allowed to
+    /// see the job) so a video can be answered for while its job grain is unreachable.</summary>
+    public void Remember(string jobKey, OutputLocation output)
     {
         if (_outputs.Count >= MaxRemembered) _outputs.Clear();
-        _outputs[jobId] = output;
+        _outputs[jobKey] = output;
     }
 
-    public async Task<VideoStatus> ReadAsync(string jobId, string videoId, OutputLocation? output, CancellationToken cancellationToken)
+    public OutputLocation? Recall(string jobKey) => _outputs.TryGetValue(jobKey, out var output) ? output : null;
+
+    public async Task<VideoStatus> ReadAsync(string jobKey, string videoId, OutputLocation output, CancellationToken cancellationToken)
     {
-        output ??= _outputs.TryGetValue(jobId, out var known) ? known : new OutputLocation(farm.Value.ResultsContainer, "");
-        var folder = output.VideoFolder(jobId, videoId);
+        var folder = output.VideoFolder(jobKey, videoId);
         if (await blobs.ExistsAsync(output.Container, $"{folder}/{VideoOutputs.MetadataFile}", cancellationToken))
-            return new VideoStatus(jobId, videoId, -1, VideoState.Completed, 0, 0, null, null, null, TimeSpan.Zero, null, folder, false);
+            return new VideoStatus(jobKey, videoId, -1, VideoState.Completed, 0, 0, null, null, null, TimeSpan.Zero, null, folder, false);
         int chunks = 0;
         while (await blobs.ExistsAsync(output.Container, $"{folder}/{VideoOutputs.LatentsFile(chunks)}", cancellationToken)) chunks++;
-        return new VideoStatus(jobId, videoId, -1, VideoState.Pending, chunks, 0, null, null, null, null,
+        return new VideoStatus(jobKey, videoId, -1, VideoState.Pending, chunks, 0, null, null, null, null,
             $"its silo is not reachable now; answered from storage ({chunks} chunks stored); it resumes from there", folder, false);
     }
 }

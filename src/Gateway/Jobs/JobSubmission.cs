@@ -52,8 +52,11 @@ public sealed class ManifestReference
     public string? Name { get; set; }
 }
 
-/// <summary>The job-level part of a submission (everything but the items).</summary>
-public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults)
+/// <summary>The job-level part of a submission (everything but the items). <see cref="Area"/>: the tenant that submits
+/// it and where its files must stay (null: no tenant, the embedded CLI or an admin); <see cref="Budget"/>: how many
+/// items its quotas still allow.</summary>
+public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults,
+    HiStream.Gateway.Security.TenantArea? Area = null, HiStream.Gateway.Security.ItemBudget? Budget = null)
 {
     public DateTimeOffset? Deadline { get; init; }
 }

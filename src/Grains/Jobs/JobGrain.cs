@@ -304,6 +304,7 @@ public sealed class JobGrain : Grain, IJobGrain
             Paused = S.Paused,
             Deadline = S.Deadline,
             Generation = S.Generation,
+            Tenant = d.Tenant,
         };
     }
 

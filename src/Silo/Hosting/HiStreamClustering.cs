@@ -23,7 +23,7 @@ public static class HiStreamClustering
             silo.UseLocalhostClustering(siloPort, gatewayPort);
             return silo;
         }
-        silo.UseRedisClustering(redis);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, redis));
         silo.Configure<EndpointOptions>(o =>
         {
             o.SiloPort = siloPort;

@@ -15,16 +15,19 @@ namespace HiStream.Farm.Tests.Infrastructure;
 /// Each cluster gets its own containers.</summary>
 public sealed class FarmCluster : IAsyncDisposable
 {
-    private FarmCluster(InProcessTestCluster cluster, AzureBlobStore blobs, FarmOptions farm, string suffix)
+    private FarmCluster(InProcessTestCluster cluster, AzureBlobStore blobs, IBlobStore results, FarmOptions farm, string suffix)
     {
         Cluster = cluster;
         Blobs = blobs;
+        Results = results;
         Farm = farm;
         Suffix = suffix;
     }
 
     public InProcessTestCluster Cluster { get; }
     public AzureBlobStore Blobs { get; }
+    /// <summary>The store the silos write results to: <see cref="Blobs"/> unless the cluster was given another.</summary>
+    public IBlobStore Results { get; }
     public FarmOptions Farm { get; }
     public string Suffix { get; }
     public IGrainFactory Grains => Cluster.Client;
@@ -36,7 +39,7 @@ public sealed class FarmCluster : IAsyncDisposable
         new(Blobs, Grains, Options.Create(limits ?? new GatewayLimits()), Options.Create(Farm), TimeProvider.System);
 
     public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null,
-        IReadOnlyDictionary<string, string?>? settingsOverride = null, Action<int, IServiceCollection>? services = null)
+        IReadOnlyDictionary<string, string?>? settingsOverride = null, Action<int, IServiceCollection>? services = null, IBlobStore? resultStore = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var farm = new FarmOptions
@@ -65,7 +68,7 @@ public sealed class FarmCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             int index = Interlocked.Increment(ref created) - 1;
-            silo.AddHiStreamSilo(configuration, blobs);
+            silo.AddHiStreamSilo(configuration, resultStore ?? blobs);
             silo.Services.Configure<FarmOptions>(o =>
             {
                 o.JobsContainer = farm.JobsContainer;
@@ -85,7 +88,7 @@ public sealed class FarmCluster : IAsyncDisposable
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        var result = new FarmCluster(cluster, blobs, farm, suffix);
+        var result = new FarmCluster(cluster, blobs, resultStore ?? blobs, farm, suffix);
         await Task.WhenAll(result.Workers.Select(w => w.Ready)).WaitAsync(TimeSpan.FromMinutes(2));
         return result;
     }
