@@ -192,6 +192,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         bool suspended = false, deviceHung = false;
         string outcome = "failed";
         string? error = null;
+        VideoReport? final = null; // the outcome the lease's end carries to the partition, which keeps it until the job has it
         var abort = _abort!.Token;
         using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
         try
@@ -255,8 +256,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 await WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
                 renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
-                if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds }))
-                    _cancel!.Cancel();
+                // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
+                await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds });
             }
 
             if (suspended)
@@ -285,7 +286,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.FinishedAt = finishedAt;
             await WriteStateAsync();
             outcome = "completed";
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null));
+            final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null);
+            await NotifyAsync(jobGrain, final);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
@@ -310,7 +312,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.CancelReported = true;
             S.FinishedAt = _time.GetUtcNow();
             await TryAsync(() => _state.WriteStateAsync());
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks"));
+            final = Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks");
+            await NotifyAsync(jobGrain, final);
         }
         catch (Exception ex) when (outcome == "completed")
         {
@@ -329,7 +332,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
             // Not the last attempt: the queue runs it again after a backoff, so the job does not count it yet.
             var kind = lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying;
             var message = lease.IsLastAttempt ? ex.Message : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {ex.Message}";
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message));
+            var report = Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message);
+            if (lease.IsLastAttempt) final = report;
+            await NotifyAsync(jobGrain, report);
         }
         finally
         {
@@ -344,7 +349,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _abort = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
             var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
-            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error));
+            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error, final));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -389,6 +394,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private Task WriteStateAsync() => _retry.ExecuteAsync(() => _state.WriteStateAsync()).AsTask();
 
     private Task<bool> ReportAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
+
+    /// <summary>One-way progress or outcome for the job's events and counts; the outcome's durable path is the lease's end.</summary>
+    private Task NotifyAsync(IJobGrain job, VideoReport report) => TryAsync(() => job.NotifyAsync(report));
 
     private async Task TryAsync(Func<Task> action)
     {

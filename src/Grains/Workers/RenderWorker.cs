@@ -1,4 +1,5 @@
 using HiStream.Abstractions.Queue;
+using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
@@ -109,12 +110,12 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// a backoff or failed for good; returned: checkpointed for a drain), and the breaker counts the outcome. Leases
     /// are renewed by the videos' progress (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses
     /// its lease.</summary>
-    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error)
+    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, VideoReport? final = null)
     {
         if (outcome == LeaseOutcome.Failed || (outcome == LeaseOutcome.Done && error is not null)) _health.VideoFailed(error ?? "unknown error");
         else if (outcome == LeaseOutcome.Done) _health.VideoCompleted();
         _slots.Release(lease.LeaseId);
-        await _queue.EndAsync(lease, outcome, error);
+        await _queue.EndAsync(lease, outcome, error, final: final);
         _wake.Release();
     }
 
