@@ -18,5 +18,5 @@ public sealed class AzureBlobGrainStorageOptions
     /// <summary>Delete the blob on clear (otherwise an empty blob is kept with its ETag).</summary>
     public bool DeleteStateOnClear { get; set; } = true;
 
-    public int MaxAttempts { get; set; } = 4;
+    public int MaxAttempts { get; set; } = 8;
 }
