@@ -13,4 +13,8 @@ public sealed record JobDefinition(
     [property: Id(4)] ManifestLocation Manifest,
     [property: Id(5)] string ManifestHash,
     [property: Id(6)] RenderFootprint Footprint,
-    [property: Id(7)] DateTimeOffset SubmittedAt);
+    [property: Id(7)] DateTimeOffset SubmittedAt)
+{
+    /// <summary>Called (POST, HMAC-signed) when the job finishes; null for none.</summary>
+    [Id(8)] public string? Webhook { get; init; }
+}

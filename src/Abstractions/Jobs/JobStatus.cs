@@ -21,6 +21,9 @@ public sealed record JobStatus(
     [property: Id(14)] DateTimeOffset? FinishedAt,
     [property: Id(15)] OutputLocation? Output)
 {
+    /// <summary>Device seconds of the job's completed videos (see the results manifest for each video's).</summary>
+    [Id(16)] public double GpuSeconds { get; init; }
+
     public int Queued => Math.Max(0, Total - Rendering - Completed - Skipped - Failed - Cancelled);
     /// <summary>Every item has ended (a cancelled job finishes once its rendering videos have stopped).</summary>
     public bool IsFinished => FinishedAt is not null;

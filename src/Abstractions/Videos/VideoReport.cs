@@ -12,4 +12,8 @@ public sealed record VideoReport(
     [property: Id(4)] int ChunksTotal,
     [property: Id(5)] double ChunkSeconds,
     [property: Id(6)] string? Silo,
-    [property: Id(7)] string? Message);
+    [property: Id(7)] string? Message)
+{
+    /// <summary>Device seconds of the whole video (sent with <see cref="ProgressKind.Completed"/>).</summary>
+    [Id(8)] public double GpuSeconds { get; init; }
+}

@@ -35,6 +35,7 @@ public static class GatewayApp
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapJobEndpoints();
+        app.MapScalingEndpoints();
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         return app;
     }

@@ -110,10 +110,10 @@ public static class JobEndpoints
 
     private static async Task<IResult> UploadAsync(HttpRequest request, JobSubmitter submitter, [FromQuery] string? jobId, [FromQuery] int? priority,
         [FromQuery] string[]? tag, [FromQuery] string? container, [FromQuery] string? prefix, [FromQuery] string? size, [FromQuery] int? frames,
-        [FromQuery] string? sampler, [FromQuery] long? seed, CancellationToken cancellationToken)
+        [FromQuery] string? sampler, [FromQuery] long? seed, [FromQuery] string? webhook, CancellationToken cancellationToken)
     {
         var defaults = new ItemSpec { Size = size, Frames = frames, Sampler = sampler, Seed = seed };
-        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults);
+        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults) { Webhook = webhook };
         Stream body = request.Body;
         if (request.HasFormContentType)
         {

@@ -18,6 +18,8 @@ public sealed class JobSubmission
     public ItemSpec? Defaults { get; set; }
     public List<ItemSpec>? Items { get; set; }
     public ManifestReference? Manifest { get; set; }
+    /// <summary>Optional http(s) URL, POSTed an HMAC-signed notification when the job finishes.</summary>
+    public string? Webhook { get; set; }
 }
 
 /// <summary>One video. Size as <c>"WxH"</c> or width/height (pixels, multiples of 16); frames are pixel frames
@@ -51,4 +53,7 @@ public sealed class ManifestReference
 }
 
 /// <summary>The job-level part of a submission (everything but the items).</summary>
-public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults);
+public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults)
+{
+    public string? Webhook { get; init; }
+}

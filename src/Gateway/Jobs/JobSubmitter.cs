@@ -41,7 +41,7 @@ public sealed partial class JobSubmitter
     private static partial Regex PrefixPattern();
 
     public static JobOptions OptionsOf(JobSubmission s) =>
-        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec());
+        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Webhook = s.Webhook };
 
     public async Task<SubmitResult> SubmitAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries, CancellationToken cancellationToken)
     {
@@ -53,7 +53,8 @@ public sealed partial class JobSubmitter
             var (count, hash, footprint) = await WritePagesAsync(options, entries, container, prefix, manifestPrefix, written, cancellationToken);
             var jobId = options.JobId ?? $"job-{hash[..12]}";
             var definition = new JobDefinition(jobId, options.Priority, options.Tags.ToArray(), new OutputLocation(container, prefix),
-                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow());
+                new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow())
+            { Webhook = options.Webhook };
             var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
             if (result.Outcome != SubmitOutcome.Accepted) await DeleteAsync(written); // the existing job keeps its own manifest
             return result;
@@ -80,6 +81,7 @@ public sealed partial class JobSubmitter
         var prefix = (o.Prefix ?? "").Trim('/');
         if (prefix.Length > 0 && (!PrefixPattern().IsMatch(prefix) || prefix.Split('/').Any(p => p is "." or "..") || prefix.Length > 512))
             errors["output.prefix"] = [$"'{prefix}' is not a valid prefix (path segments of letters, digits, '.', '_', '-')."];
+        if (o.Webhook is { } hook && WebhookUrl.Problem(hook) is { } problem) errors["webhook"] = [problem];
         if (errors.Count > 0) throw new SubmissionException(errors, string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));
         return (container, prefix);
     }

@@ -42,4 +42,10 @@ public sealed class FarmOptions
 
     /// <summary>How long a draining silo waits for its videos to reach a chunk boundary and checkpoint.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>At most this many videos (the first by item index) on a job's contact sheet.</summary>
+    public int ContactSheetMaxVideos { get; set; } = 400;
+
+    /// <summary>Job webhooks: the signing secret and retries.</summary>
+    public Results.WebhookOptions Webhooks { get; set; } = new();
 }

@@ -1,6 +1,7 @@
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Placement;
 using HiStream.Grains.Rendering;
+using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
 using HiStream.Grains.Workers;
@@ -30,6 +31,9 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<TorchRenderEngine>();
         services.TryAddSingleton<IRenderEngine>(sp => sp.GetRequiredService<TorchRenderEngine>());
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<JobContactSheet>();
+        services.TryAddSingleton<WebhookSender>();
+        services.TryAddSingleton<JobFinishActions>();
         services.TryAddSingleton<RenderWorker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RenderWorker>());
         services.AddPlacementDirector<VideoPlacementStrategy, VideoPlacementDirector>();

@@ -3,7 +3,10 @@ using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Rendering;
+using HiStream.Grains.Results;
+using HiStream.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace HiStream.Grains.Jobs;
 
@@ -17,15 +20,24 @@ public sealed class JobGrain : Grain, IJobGrain
     private readonly TimeProvider _time;
     private readonly ILogger<JobGrain> _logger;
     private readonly ProgressLog _events = new(2048);
+    private readonly JobEventWriter _writer;
+    private readonly JobFinishActions _finishActions;
     private readonly Dictionary<int, (string VideoId, int Done, int Total)> _rendering = [];
 
-    public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, TimeProvider time, ILogger<JobGrain> logger)
+    public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, TimeProvider time, ILogger<JobGrain> logger,
+        IBlobStore blobs, IOptions<FarmOptions> options, JobFinishActions finishActions)
     {
+        _finishActions = finishActions;
         _state = state;
         _cost = cost;
         _time = time;
         _logger = logger;
+        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
     }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => _writer.RestoreAsync(cancellationToken);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
 
     private string JobId => this.GetPrimaryKeyString();
     private JobGrainState S => _state.State;
@@ -108,7 +120,11 @@ public sealed class JobGrain : Grain, IJobGrain
                 break;
             case ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled:
                 _rendering.Remove(report.ItemIndex);
-                if (report.Kind == ProgressKind.Completed) S.Completed++;
+                if (report.Kind == ProgressKind.Completed)
+                {
+                    S.Completed++;
+                    S.GpuSeconds += report.GpuSeconds;
+                }
                 else if (report.Kind == ProgressKind.Skipped) S.Skipped++;
                 else if (report.Kind == ProgressKind.Cancelled) S.Cancelled++;
                 else if (S.FailedItems.Add(report.ItemIndex)) S.Failed++;
@@ -123,9 +139,10 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
     {
-        if (_events.LastSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
+        if (IsFinished) await _writer.FlushAsync(CancellationToken.None); // the jobfinished event is readable before the job says finished
+        if (_events.DurableSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
             await _events.WaitAsync(wait < MaxEventWait ? wait : MaxEventWait);
-        var events = _events.After(afterSequence, Math.Clamp(maxEvents, 1, 1000));
+        var events = await _writer.ReadAsync(afterSequence, Math.Clamp(maxEvents, 1, 1000));
         return new ProgressBatch(events, events.Length > 0 ? events[^1].Sequence : Math.Max(afterSequence, 0), Status());
     }
 
@@ -142,11 +159,12 @@ public sealed class JobGrain : Grain, IJobGrain
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
         await _state.WriteStateAsync();
+        _finishActions.JobFinished(S.Definition, Status());
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
     }
 
     private void Append(string? videoId, int item, ProgressKind kind, int done, int total, double seconds, string? silo, string? message) =>
-        _events.Append(seq => new ProgressEvent(seq, JobId, videoId, item, kind, done, total, seconds, silo, message, _time.GetUtcNow()));
+        _writer.Append(seq => new ProgressEvent(seq, JobId, videoId, item, kind, done, total, seconds, silo, message, _time.GetUtcNow()));
 
     private JobStatus Status()
     {
@@ -155,7 +173,7 @@ public sealed class JobGrain : Grain, IJobGrain
         double inFlight = _rendering.Values.Sum(r => r.Total == 0 ? 0 : (double)r.Done / r.Total);
         double progress = Total == 0 ? 1 : Math.Min(1, (S.Completed + S.Skipped + S.Failed + S.Cancelled + inFlight) / Total);
         return new JobStatus(JobId, S.State, d.Priority, d.Tags, Total, _rendering.Count, S.Completed, S.Skipped, S.Failed, S.Cancelled,
-            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output);
+            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output) { GpuSeconds = Math.Round(S.GpuSeconds, 3) };
     }
 
     /// <summary>Remaining chunks over the job's own chunk throughput since it started.</summary>

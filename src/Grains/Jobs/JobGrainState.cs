@@ -18,4 +18,5 @@ public sealed class JobGrainState
     [Id(10)] public long ChunksDone { get; set; }
     [Id(11)] public int ChunksPerVideo { get; set; }
     [Id(12)] public long RequiredBytes { get; set; }
+    [Id(13)] public double GpuSeconds { get; set; }
 }

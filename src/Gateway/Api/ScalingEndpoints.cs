@@ -1,0 +1,27 @@
+using HiStream.Abstractions.Queue;
+
+namespace HiStream.Gateway.Api;
+
+/// <summary>GET <c>/scaling/demand</c>: the farm's demand for silos, for KEDA's metrics-api scaler. It comes from
+/// the queue grain (which any silo hosts), so it is served while zero render silos run and the farm can scale up
+/// from zero. <c>videos</c> = queued + rendering; KEDA divides it by the slots per silo (the ScaledObject's
+/// targetValue). No job ids or prompts: counts only.</summary>
+public static class ScalingEndpoints
+{
+    public static IEndpointRouteBuilder MapScalingEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/scaling/demand", async (IGrainFactory grains, IConfiguration configuration) =>
+            {
+                var snapshot = await grains.GetGrain<IWorkQueueGrain>(IWorkQueueGrain.DefaultKey).GetSnapshotAsync();
+                int slots = Math.Max(1, configuration.GetValue("Gateway:Scaling:SlotsPerSilo", 3));
+                long videos = snapshot.PendingItems + snapshot.LeasedItems;
+                return new ScalingDemand(snapshot.PendingItems, snapshot.LeasedItems, videos, slots, (videos + slots - 1) / slots);
+            })
+            .WithTags("Scaling").WithSummary("Videos queued and rendering, for autoscalers (KEDA metrics-api)").Produces<ScalingDemand>()
+            .AllowAnonymous();
+        return app;
+    }
+}
+
+/// <param name="Silos">ceil(videos / slots per silo): the render silos the demand fills.</param>
+public sealed record ScalingDemand(long Queued, long InFlight, long Videos, int SlotsPerSilo, long Silos);
