@@ -34,6 +34,14 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<JobContactSheet>();
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<JobFinishActions>();
+        services.TryAddSingleton<WorkerQueue>();
+        services.TryAddSingleton<RenderSlots>();
+        services.TryAddSingleton<SlotPlanner>();
+        services.TryAddSingleton<JobDefinitionCache>();
+        services.TryAddSingleton<VideoStarter>();
+        services.TryAddSingleton<LeaseRenewer>();
+        services.TryAddSingleton<QueueDepthSampler>();
+        services.TryAddSingleton<SiloDrain>();
         services.TryAddSingleton<RenderWorker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RenderWorker>());
         services.AddPlacementDirector<VideoPlacementStrategy, VideoPlacementDirector>();

@@ -1,53 +1,50 @@
-using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Queue;
-using HiStream.Abstractions.Rendering;
-using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
-using HiStream.Grains.Manifests;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using Orleans.Runtime.Placement;
 
 namespace HiStream.Grains.Workers;
 
-/// <summary>The silo's puller: holds the silo's render slots, asks the queue for the next items whenever one is free,
-/// and starts each leased video on this silo (passing itself as the placement hint). Videos tell it when they end.
-/// It starts after the silo is active (so grains are reachable) and stops first on shutdown: it stops taking work,
-/// asks running videos to checkpoint at their next chunk boundary, and returns their leases.</summary>
+/// <summary>The silo's puller: loads the model, then asks the queue for work whenever a slot is free and hands each
+/// lease to <see cref="VideoStarter"/>. Videos tell it when they end. It starts after the silo is active (so grains
+/// are reachable) and stops first on shutdown through <see cref="SiloDrain"/>. Slot and memory accounting
+/// (<see cref="RenderSlots"/>), lease renewal (<see cref="LeaseRenewer"/>), the queue-depth gauge
+/// (<see cref="QueueDepthSampler"/>) and job definitions (<see cref="JobDefinitionCache"/>) live in their own parts.</summary>
 public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private readonly IGrainFactory _grains;
     private readonly ILocalSiloDetails _silo;
     private readonly IRenderEngine _engine;
-    private readonly IRenderCostModel _cost;
-    private readonly ManifestReader _manifests;
+    private readonly RenderSlots _slots;
+    private readonly SlotPlanner _planner;
+    private readonly VideoStarter _starter;
+    private readonly LeaseRenewer _renewer;
+    private readonly QueueDepthSampler _depth;
+    private readonly SiloDrain _drain;
+    private readonly WorkerQueue _queue;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
     private readonly ILogger<RenderWorker> _logger;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, ActiveVideo> _active = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
-    private long _reservedBytes;
-    private long _capacityBytes;
-    private int _maxBusy;
-    private volatile bool _draining;
     private int _disposed;
 
-    public RenderWorker(IGrainFactory grains, ILocalSiloDetails silo, IRenderEngine engine, IRenderCostModel cost, ManifestReader manifests,
-        IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
+    public RenderWorker(ILocalSiloDetails silo, IRenderEngine engine, RenderSlots slots, SlotPlanner planner, VideoStarter starter, LeaseRenewer renewer,
+        QueueDepthSampler depth, SiloDrain drain, WorkerQueue queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
     {
-        _grains = grains;
         _silo = silo;
         _engine = engine;
-        _cost = cost;
-        _manifests = manifests;
+        _slots = slots;
+        _planner = planner;
+        _starter = starter;
+        _renewer = renewer;
+        _depth = depth;
+        _drain = drain;
+        _queue = queue;
         _options = options.Value;
         _metrics = metrics;
         _logger = logger;
@@ -57,15 +54,15 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     public string SiloName => _silo.Name;
 
     /// <summary>Videos rendering now, and the most ever seen at once.</summary>
-    public int Busy { get { lock (_lock) return _active.Count; } }
-    public int MaxBusyObserved => Volatile.Read(ref _maxBusy);
-    public int? ConfiguredSlots => _options.Slots;
-    public long CapacityBytes => Interlocked.Read(ref _capacityBytes);
+    public int Busy => _slots.Busy;
+    public int MaxBusyObserved => _slots.MaxBusyObserved;
+    public int? ConfiguredSlots => _slots.ConfiguredSlots;
+    public long CapacityBytes => _slots.CapacityBytes;
 
     /// <summary>Completes when the model is loaded and the silo takes work (readiness).</summary>
     public Task Ready => _ready.Task;
-    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_draining;
-    public bool IsDraining => _draining;
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_drain.IsDraining;
+    public bool IsDraining => _drain.IsDraining;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(RenderWorker), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -85,15 +82,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
-        _draining = true;
-        ActiveVideo[] running;
-        lock (_lock) running = _active.Values.ToArray();
-        if (running.Length > 0) _logger.LogInformation("Draining: {Count} videos checkpoint at their next chunk boundary", running.Length);
-        foreach (var video in running) video.Suspend?.Invoke();
+        _drain.Begin();
         _wake.Release();
-        var deadline = DateTime.UtcNow + _options.DrainTimeout;
-        while (Busy > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
-            await Task.Delay(100, CancellationToken.None);
+        await _drain.WaitAsync(cancellationToken);
         await _stop.CancelAsync();
         if (_loop is not null) await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
         if (Busy > 0) _logger.LogWarning("Drain timed out with {Count} videos still rendering; their leases expire and other silos resume them", Busy);
@@ -102,82 +93,36 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// <summary>A started video registers how to ask it to checkpoint and stop (used when the silo drains).</summary>
     public void Attach(string leaseId, Action suspend)
     {
-        lock (_lock)
-            if (_active.TryGetValue(leaseId, out var video)) video.Suspend = suspend;
-        if (_draining) suspend();
+        _slots.Attach(leaseId, suspend);
+        if (_drain.IsDraining) suspend();
     }
 
     /// <summary>The video ended (completed, failed or cancelled): its slot is free and its item leaves the queue.</summary>
     public async Task VideoEndedAsync(WorkLease lease)
     {
-        Release(lease.LeaseId);
-        await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
+        _slots.Release(lease.LeaseId);
+        await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
         _wake.Release();
     }
 
     /// <summary>The video stopped at a chunk boundary without ending (drain): its item goes back to the queue.</summary>
     public async Task VideoSuspendedAsync(WorkLease lease)
     {
-        Release(lease.LeaseId);
-        await Queue.ReturnAsync(lease.LeaseId);
+        _slots.Release(lease.LeaseId);
+        await _queue.Grain.ReturnAsync(lease.LeaseId);
         _wake.Release();
     }
 
-    private IWorkQueueGrain Queue => _grains.GetGrain<IWorkQueueGrain>(IWorkQueueGrain.DefaultKey);
-
     private async Task RunAsync(CancellationToken stop)
     {
-        EngineInfo info;
-        try
-        {
-            info = await _engine.LoadAsync(stop);
-        }
-        catch (Exception ex) when (!stop.IsCancellationRequested)
-        {
-            _logger.LogCritical(ex, "Silo {Silo} could not load the model; it takes no work", SiloName);
-            _ready.TrySetException(ex);
-            return;
-        }
-        catch (OperationCanceledException)
-        {
-            _ready.TrySetCanceled(stop);
-            return;
-        }
-        var capacity = (long)((info.DeviceMemoryBytes - info.ModelBytes) * (1 - _options.ReserveFraction));
-        Interlocked.Exchange(ref _capacityBytes, Math.Max(0, capacity));
-        long reference = _cost.EstimateVideoBytes(new RenderFootprint(832, 480, 21, "self-forcing"));
-        int slots = _options.Slots ?? (int)Math.Max(0, capacity / Math.Max(1, reference));
-        _metrics.SlotsTotal = slots;
-        _logger.LogInformation("Silo {Silo} renders: {Slots} slots ({Mode}; device {Device} {Memory:F1} GiB, model {Model:F2} GiB, {PerVideo:F2} GiB per 832x480x81 video)",
-            SiloName, slots, _options.Slots is null ? "from device memory" : "configured", info.Device, info.DeviceMemoryBytes / (double)(1L << 30),
-            info.ModelBytes / (double)(1L << 30), reference / (double)(1L << 30));
-        _ready.TrySetResult();
-
-        var nextRenew = DateTime.UtcNow + _options.LeaseRenewInterval;
-        var nextDepth = DateTime.UtcNow;
-        while (!stop.IsCancellationRequested && !_draining)
+        if (!await LoadAsync(stop)) return;
+        while (!stop.IsCancellationRequested && !_drain.IsDraining)
         {
             try
             {
-                var request = Budget();
-                if (request.MaxVideos > 0)
-                {
-                    var leases = await Queue.TryLeaseAsync(request);
-                    foreach (var lease in leases) await StartOneAsync(lease, stop);
-                    if (leases.Length > 0) continue;
-                }
-                if (DateTime.UtcNow >= nextRenew)
-                {
-                    string[] ids;
-                    lock (_lock) ids = _active.Keys.ToArray();
-                    if (ids.Length > 0) await Queue.RenewAsync(SiloId, ids);
-                    nextRenew = DateTime.UtcNow + _options.LeaseRenewInterval;
-                }
-                if (DateTime.UtcNow >= nextDepth)
-                {
-                    _metrics.QueueDepth = (await Queue.GetSnapshotAsync()).PendingItems;
-                    nextDepth = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-                }
+                if (await PullAsync(stop) > 0) continue;
+                await _renewer.RenewIfDueAsync(SiloId);
+                await _depth.SampleIfDueAsync();
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
@@ -193,115 +138,36 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         }
     }
 
-    private LeaseRequest Budget()
+    /// <summary>Loads the model and sizes the slots; false when the silo cannot render.</summary>
+    private async Task<bool> LoadAsync(CancellationToken stop)
     {
-        lock (_lock)
-        {
-            if (_options.Slots is { } slots) return new LeaseRequest(SiloId, slots - _active.Count, long.MaxValue, long.MaxValue);
-            long capacity = CapacityBytes;
-            return new LeaseRequest(SiloId, 64 - _active.Count, capacity - _reservedBytes, capacity);
-        }
-    }
-
-    private async Task StartOneAsync(WorkLease lease, CancellationToken stop)
-    {
-        Reserve(lease);
-        StartResult result;
         try
         {
-            var job = await JobAsync(lease.JobId);
-            if (job is null)
-            {
-                Release(lease.LeaseId);
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
-                return;
-            }
-            JobItem item;
-            try
-            {
-                item = await _manifests.ReadItemAsync(job, lease.ItemIndex, stop);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or ArgumentOutOfRangeException)
-            {
-                _logger.LogError(ex, "Job {Job} item {Item}: manifest unreadable", lease.JobId, lease.ItemIndex);
-                Release(lease.LeaseId);
-                var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
-                await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, SiloName, $"manifest entry unreadable: {ex.Message}"));
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
-                return;
-            }
-            var video = _grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(lease.JobId, item.VideoId));
-            RequestContext.Set(IPlacementDirector.PlacementHintKey, _silo.SiloAddress);
-            try
-            {
-                result = await video.StartAsync(new VideoAssignment(lease, job, item, SiloId));
-            }
-            finally
-            {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-            }
+            _planner.Plan(await _engine.LoadAsync(stop), SiloName);
+            _ready.TrySetResult();
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _ready.TrySetCanceled(stop);
+            return false;
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
-            Release(lease.LeaseId);
-            await Queue.ReturnAsync(lease.LeaseId);
-            return;
-        }
-
-        switch (result.Outcome)
-        {
-            case StartOutcome.Started:
-                break; // the video calls VideoEndedAsync or VideoSuspendedAsync
-            case StartOutcome.AlreadyRunning:
-                Release(lease.LeaseId); // the silo running it completes the item
-                break;
-            case StartOutcome.WrongSilo:
-                Release(lease.LeaseId);
-                await Queue.ReturnAsync(lease.LeaseId);
-                break;
-            default:
-                Release(lease.LeaseId);
-                await Queue.CompleteAsync(lease.JobId, lease.ItemIndex);
-                break;
+            _logger.LogCritical(ex, "Silo {Silo} could not load the model; it takes no work", SiloName);
+            _ready.TrySetException(ex);
+            return false;
         }
     }
 
-    private async Task<JobDefinition?> JobAsync(string jobId)
+    /// <summary>Leases what fits into the free slots and starts it; returns how many leases came.</summary>
+    private async Task<int> PullAsync(CancellationToken stop)
     {
-        lock (_lock)
-            if (_jobs.TryGetValue(jobId, out var cached)) return cached;
-        var job = await _grains.GetGrain<IJobGrain>(jobId).GetDefinitionAsync();
-        if (job is null) return null;
-        lock (_lock)
-        {
-            if (_jobs.Count >= 256) _jobs.Clear();
-            _jobs[jobId] = job;
-        }
-        return job;
-    }
-
-    private void Reserve(WorkLease lease)
-    {
-        lock (_lock)
-        {
-            _active[lease.LeaseId] = new ActiveVideo(lease);
-            if (_options.Slots is null) _reservedBytes += lease.RequiredBytes;
-            _maxBusy = Math.Max(_maxBusy, _active.Count);
-            _metrics.SlotsBusy = _active.Count;
-            _metrics.ReservedBytes = _reservedBytes;
-        }
-    }
-
-    private void Release(string leaseId)
-    {
-        lock (_lock)
-        {
-            if (!_active.Remove(leaseId, out var video)) return;
-            if (_options.Slots is null) _reservedBytes -= video.Lease.RequiredBytes;
-            _metrics.SlotsBusy = _active.Count;
-            _metrics.ReservedBytes = _reservedBytes;
-        }
+        var request = _slots.Budget(SiloId);
+        if (request.MaxVideos <= 0) return 0;
+        var leases = await _queue.Grain.TryLeaseAsync(request);
+        foreach (var lease in leases) await _starter.StartAsync(lease, stop);
+        return leases.Length;
     }
 
     public void Dispose()
@@ -311,11 +177,5 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         _stop.Cancel();
         _stop.Dispose();
         _wake.Dispose();
-    }
-
-    private sealed class ActiveVideo(WorkLease lease)
-    {
-        public WorkLease Lease { get; } = lease;
-        public Action? Suspend { get; set; }
     }
 }
