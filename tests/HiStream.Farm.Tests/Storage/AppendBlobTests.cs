@@ -10,7 +10,7 @@ namespace HiStream.Farm.Tests.Storage;
 /// appenders never lose or interleave a line; the journal continues its sequence in a new writer (a reactivated job
 /// grain) and serves history older than its memory from storage.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AppendBlobTests(AzuriteFixture azurite)
+public sealed class AppendBlobTests(AzuriteFixture azurite, Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string> Stores => new() { "azure", "local" };
 
@@ -60,5 +60,18 @@ public sealed class AppendBlobTests(AzuriteFixture azurite)
         }
         Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), all.Select(e => e.Sequence));
         Assert.Equal("v3", all[2].VideoId);
+
+        // Event latency (printed, not asserted): from Append to readable, one event at a time.
+        var latencies = new List<double>();
+        for (int i = 0; i < 20; i++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var appended = second.Append(Event);
+            await second.FlushAsync(default);
+            Assert.True(log.DurableSequence >= appended.Sequence);
+            latencies.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        latencies.Sort();
+        output.WriteLine($"{kind}: event append-to-readable latency median {latencies[10]:F1} ms, max {latencies[^1]:F1} ms (20 events)");
     }
 }
