@@ -7,9 +7,10 @@ namespace HiStream.Grains.Results;
 
 /// <summary>What happens once a job finishes, off the job grain's turn: the contact sheet is built, then the job's
 /// webhook (if any) is called with the final status and the names of the results manifest and the sheet. Best
-/// effort: failures are logged, and a silo that stops meanwhile does not deliver them.</summary>
-public sealed class JobFinishActions
+/// effort: failures are logged. A silo that stops waits up to a minute for them when its services are disposed.</summary>
+public sealed class JobFinishActions : IAsyncDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _running = new();
     private readonly JobContactSheet _sheet;
     private readonly WebhookSender _webhooks;
     private readonly ILogger<JobFinishActions> _logger;
@@ -21,7 +22,24 @@ public sealed class JobFinishActions
         _logger = logger;
     }
 
-    public void JobFinished(JobDefinition definition, JobStatus status) => _ = Task.Run(() => RunAsync(definition, status));
+    public void JobFinished(JobDefinition definition, JobStatus status)
+    {
+        var task = Task.Run(() => RunAsync(definition, status));
+        _running[task] = true;
+        task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_running.Keys).WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Stopping with {Count} job finish actions (contact sheet, webhook) still running", _running.Count);
+        }
+    }
 
     private async Task RunAsync(JobDefinition definition, JobStatus status)
     {
