@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using HiStream.Bench.Vae;
 using HiStream.Engine;
+using HiStream.Engine.Numerics;
 using HiStream.Engine.Vae;
 using TorchSharp;
 
 // Peak memory and time of the real-size Wan2.1 VAE decoder (seeded random weights) for one video, chunk by chunk.
 // Usage: dotnet run -c Release --project bench/HiStream.Bench.Vae -- [--width 832] [--height 480] [--latent-frames 2]
 //        [--dtype float32|bfloat16] [--frames-per-slice 1] [--band-rows 0] [--device cpu] [--preset wan2.1|tiny]
+//        [--compare-conv-kernels]  (decode time with each convolution path, same run, instead of the memory table)
 var opts = BenchArgs.Parse(args);
 var device = TorchRuntime.ParseDevice(opts.Device);
 var dtype = TorchRuntime.ParseDType(opts.DType);
@@ -22,6 +24,24 @@ model.InitializeRandom(1234);
 long withWeights = ProcessMemory.CurrentRss();
 Console.WriteLine($"VAE {config.BaseDim}-dim decoder, {model.ParameterCount():N0} params ({model.WeightsSource}), {dtype} on {device}, torch threads {torch.get_num_threads()}");
 Console.WriteLine($"output {opts.Width}x{opts.Height}, latent {w}x{h}, {opts.LatentFrames} latent frames; frames-per-slice {opts.FramesPerSlice}, band-rows {opts.BandRows}");
+Console.WriteLine(model.ConvolutionCheck.Summary);
+if (opts.CompareConvKernels)
+{
+    using var z = torch.randn([16L, opts.LatentFrames, h, w], generator: new torch.Generator(99));
+    torch.Tensor? first = null;
+    Console.WriteLine("convolution kernels | decode seconds (all latent frames) | max |diff| vs the first row");
+    // Unpadded first and last, so drift in machine load between rows shows.
+    foreach (var kernels in new[] { ConvolutionKernels.LibTorchUnpadded, ConvolutionKernels.LibTorchPaddedChannels, ConvolutionKernels.MatrixMultiply, ConvolutionKernels.LibTorchUnpadded, ConvolutionKernels.LibTorchPaddedChannels })
+    {
+        model.UseConvolutionKernels(kernels);
+        var timer = Stopwatch.StartNew();
+        var video = StreamingWanVaeDecoder.DecodeAll(model, z, new VaeDecodeOptions { FramesPerSlice = opts.FramesPerSlice, BandRows = opts.BandRows });
+        timer.Stop();
+        first ??= video;
+        Console.WriteLine($"{kernels,-22} | {timer.Elapsed.TotalSeconds,8:F2} | {(video - first).abs().max().item<float>():G3}");
+    }
+    return;
+}
 Console.WriteLine($"RSS: process start {Mib(baseline)}, with weights {Mib(withWeights)}");
 Console.WriteLine($"feature cache from the third latent frame on (estimate, whole frames): {Mib(WanVaeMemoryEstimate.FeatureCacheBytes(config, h, w, dtype))}");
 

@@ -63,6 +63,26 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end }}
 
+{{/* The Secret with the password of the chart's Redis (key "password"). */}}
+{{- define "histream.redisSecretName" -}}
+{{- if .Values.redis.auth.existingSecret }}
+{{- .Values.redis.auth.existingSecret }}
+{{- else }}
+{{- printf "%s-redis" (include "histream.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* Orleans__RedisPassword for silo and gateway, when the chart runs Redis. */}}
+{{- define "histream.redisPasswordEnv" -}}
+{{- if .Values.redis.enabled }}
+- name: Orleans__RedisPassword
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "histream.redisSecretName" . }}
+      key: password
+{{- end }}
+{{- end }}
+
 {{/* Orleans:Redis: the chart's Redis, or an existing one. */}}
 {{- define "histream.redisConnection" -}}
 {{- if .Values.redis.enabled }}
@@ -100,4 +120,13 @@ periodSeconds: {{ $probe.periodSeconds }}
 timeoutSeconds: {{ $probe.timeoutSeconds }}
 {{- end }}
 failureThreshold: {{ $probe.failureThreshold }}
+{{- end }}
+
+{{/* The Secret with the gateway's API keys (environment variables Gateway__Auth__Keys__N__*). */}}
+{{- define "histream.gatewayKeysSecretName" -}}
+{{- if .Values.gateway.auth.existingSecret }}
+{{- .Values.gateway.auth.existingSecret }}
+{{- else }}
+{{- printf "%s-gateway-keys" (include "histream.fullname" .) }}
+{{- end }}
 {{- end }}

@@ -22,7 +22,15 @@ public sealed record JobStatus(
     [property: Id(15)] OutputLocation? Output)
 {
     /// <summary>Device seconds of the job's completed videos (see the results manifest for each video's).</summary>
-    [Id(16)] public double GpuSeconds { get; init; }
+    [Id(24)] public double GpuSeconds { get; init; }
+    /// <summary>Paused: no new videos of this job start; running ones finish.</summary>
+    [Id(20)] public bool Paused { get; init; }
+    /// <summary>Items not started by then fail.</summary>
+    [Id(21)] public DateTimeOffset? Deadline { get; init; }
+    /// <summary>Submissions of this job id (a cancelled job submitted again starts a new generation).</summary>
+    [Id(22)] public int Generation { get; init; }
+    /// <summary>The tenant that owns the job (null: no tenant).</summary>
+    [Id(23)] public string? Tenant { get; init; }
 
     public int Queued => Math.Max(0, Total - Rendering - Completed - Skipped - Failed - Cancelled);
     /// <summary>Every item has ended (a cancelled job finishes once its rendering videos have stopped).</summary>

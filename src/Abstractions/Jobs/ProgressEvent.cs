@@ -9,6 +9,10 @@ public enum ProgressKind
     Failed = 4,
     Cancelled = 5,
     JobFinished = 6,
+    /// <summary>An attempt failed; the item is queued again after a backoff (not counted as failed).</summary>
+    Retrying = 7,
+    /// <summary>The job was paused, resumed, given a new priority or deadline, or its deadline passed.</summary>
+    Control = 8,
 }
 
 /// <summary>One step of a job: a video started, finished a chunk, or ended. Sequence numbers are per job and increase.</summary>

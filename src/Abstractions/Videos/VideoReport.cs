@@ -15,5 +15,11 @@ public sealed record VideoReport(
     [property: Id(7)] string? Message)
 {
     /// <summary>Device seconds of the whole video (sent with <see cref="ProgressKind.Completed"/>).</summary>
-    [Id(8)] public double GpuSeconds { get; init; }
+    [Id(11)] public double GpuSeconds { get; init; }
+    /// <summary>The lease attempt that sent it (1-based).</summary>
+    [Id(8)] public int Attempt { get; init; } = 1;
+    /// <summary>The job generation the video was started for; reports of older generations are not counted.</summary>
+    [Id(9)] public int Generation { get; init; }
+    /// <summary>Sent by the queue for an item that ended there (lease expired on its last attempt, job dropped).</summary>
+    [Id(10)] public bool FromQueue { get; init; }
 }

@@ -77,7 +77,7 @@ public static class PipelineFactory
             var vaeModel = vae;
             Func<IStreamingVideoDecoder>? decoder = vaeModel is null ? null : () => new StreamingWanVaeDecoder(vaeModel);
             long bytes = dit.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
-            var info = new PipelineInfo(modelId, hash, options.RandomWeights, options.Device, options.DType, bytes);
+            var info = new PipelineInfo(modelId, hash, options.RandomWeights, options.Device, options.DType, bytes) { ConvolutionCheck = vae?.ConvolutionCheck.Summary };
             return new VideoPipeline(info, encoder, samplers, decoder, owned);
         }
         catch

@@ -72,4 +72,8 @@ public sealed class VideoPipeline : IDisposable
 }
 
 /// <param name="RandomWeights">No weights were given: a small seeded-random model renders (outputs say so).</param>
-public sealed record PipelineInfo(string ModelId, string ModelHash, bool RandomWeights, string Device, string DType, long ModelBytes);
+public sealed record PipelineInfo(string ModelId, string ModelHash, bool RandomWeights, string Device, string DType, long ModelBytes)
+{
+    /// <summary>The decoder's load-time convolution check: what it probed on this machine and what it chose (one log line); null without a decoder.</summary>
+    public string? ConvolutionCheck { get; init; }
+}

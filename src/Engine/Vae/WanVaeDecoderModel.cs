@@ -1,3 +1,4 @@
+using HiStream.Engine.Numerics;
 using HiStream.Engine.Vae.Layers;
 using TorchSharp;
 
@@ -48,7 +49,41 @@ public sealed class WanVaeDecoderModel : torch.nn.Module
     public static WanVaeDecoderModel Create(WanVaeConfig config, torch.Device? device = null, torch.ScalarType dtype = torch.ScalarType.Float32)
     {
         using var noGrad = torch.no_grad();
-        return new WanVaeDecoderModel(config, device ?? torch.CPU, dtype);
+        var model = new WanVaeDecoderModel(config, device ?? torch.CPU, dtype);
+        try
+        {
+            model.UseConvolutionKernels(Numerics.ConvolutionCheck.Run(model.ConvolutionShapes(), dtype, model.Device));
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What the load-time convolution check probed on this machine and which kernels it chose (one line for the log).</summary>
+    public ConvolutionCheckReport ConvolutionCheck { get; private set; } = null!;
+
+    /// <summary>Every 2D convolution shape the decoder runs (causal convs per number of real-frame taps).</summary>
+    public IEnumerable<ConvolutionShape> ConvolutionShapes() =>
+        modules().OfType<CausalConv3d>().SelectMany(c => c.Shapes)
+            .Concat(modules().OfType<Conv2dLayer>().Select(c => c.Shape))
+            .Distinct();
+
+    /// <summary>Routes every convolution layer to the kernels of <paramref name="report"/>.</summary>
+    internal void UseConvolutionKernels(ConvolutionCheckReport report)
+    {
+        UseConvolutionKernels(report.Kernels);
+        ConvolutionCheck = report;
+    }
+
+    /// <summary>Overrides the checked choice, for benchmarks and diagnostics only:
+    /// <see cref="ConvolutionKernels.LibTorchUnpadded"/> decodes wrong pixels on many CPUs.</summary>
+    public void UseConvolutionKernels(ConvolutionKernels kernels)
+    {
+        foreach (var conv in modules().OfType<CausalConv3d>()) conv.Kernels = kernels;
+        foreach (var conv in modules().OfType<Conv2dLayer>()) conv.Kernels = kernels;
     }
 
     public long ParameterCount(string prefix = "") =>

@@ -17,3 +17,10 @@ public sealed record VideoFiles(Uri Metadata, Uri? Video, Uri Preview, Uri Folde
 public sealed record ResultItem(string VideoId, Uri Metadata, Uri? Video, Uri Preview);
 
 public sealed record ResultsPage(string JobId, int Skip, int Count, IReadOnlyList<ResultItem> Items, int? NextSkip);
+
+/// <summary>A page of jobs, newest first; <see cref="NextSkip"/> is null on the last page.</summary>
+public sealed record JobList(JobStatus[] Jobs, int Skip, int? NextSkip);
+
+public sealed record VideoFile(string Name, long Size, Uri Url);
+
+public sealed record VideoFileList(string JobId, string VideoId, IReadOnlyList<VideoFile> Files);

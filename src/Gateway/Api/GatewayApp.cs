@@ -1,10 +1,12 @@
 using HiStream.Gateway.Jobs;
+using HiStream.Gateway.Security;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Storage;
 using HiStream.Silo.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace HiStream.Gateway.Api;
 
@@ -18,8 +20,14 @@ public static class GatewayApp
         services.Configure<FarmOptions>(configuration.GetSection(FarmOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
+        services.Configure<DownloadOptions>(configuration.GetSection(DownloadOptions.Section));
+        services.AddSingleton(sp => InternalContainers.From(configuration, sp.GetRequiredService<IOptions<FarmOptions>>().Value.JobsContainer));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<ResultLister>();
+        services.AddSingleton<DownloadLinks>();
+        services.AddSingleton<JobAccess>();
+        services.AddGatewaySecurity(configuration);
+        services.AddExceptionHandler<BlobNameExceptionHandler>();
         services.AddOpenApi();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o =>
@@ -33,10 +41,11 @@ public static class GatewayApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
+        app.UseGatewaySecurity();
+        app.MapOpenApi().AllowAnonymous();
         app.MapJobEndpoints();
         app.MapScalingEndpoints();
-        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

@@ -4,13 +4,13 @@ using HiStream.Grains.Videos;
 
 namespace HiStream.Gateway.Api;
 
-/// <summary>Finished videos of a job, found in the result store (each has a <c>metadata.json</c>), with their URLs.</summary>
-public sealed class ResultLister(IBlobStore blobs)
+/// <summary>Finished videos of a job, found in the result store (each has a <c>metadata.json</c>), with download URLs.</summary>
+public sealed class ResultLister(IBlobStore blobs, DownloadLinks links)
 {
-    public async Task<ResultsPage> ListAsync(string jobId, OutputLocation output, int skip, int take, CancellationToken cancellationToken)
+    public async Task<ResultsPage> ListAsync(HttpRequest request, string jobId, OutputLocation output, int skip, int take, CancellationToken cancellationToken)
     {
         var folder = output.JobFolder(jobId) + "/";
-        var items = new List<ResultItem>();
+        var items = new List<(string VideoId, bool HasVideo)>();
         int seen = 0;
         bool more = false;
         string? videoFolder = null;
@@ -33,7 +33,13 @@ public sealed class ResultLister(IBlobStore blobs)
             else if (file == VideoOutputs.MetadataFile) hasMetadata = true;
         }
         Flush();
-        return new ResultsPage(jobId, skip, items.Count, items, more ? skip + items.Count : null);
+        var results = new List<ResultItem>(items.Count);
+        foreach (var (videoId, withVideo) in items)
+            results.Add(new ResultItem(videoId,
+                await links.ForAsync(request, output, jobId, videoId, VideoOutputs.MetadataFile, cancellationToken),
+                withVideo ? await links.ForAsync(request, output, jobId, videoId, VideoOutputs.VideoFile, cancellationToken) : null,
+                await links.ForAsync(request, output, jobId, videoId, VideoOutputs.PreviewFile, cancellationToken)));
+        return new ResultsPage(jobId, skip, results.Count, results, more ? skip + results.Count : null);
 
         // Adds the video just scanned if it is finished; true when the page is full and another finished video exists.
         bool Flush()
@@ -45,11 +51,7 @@ public sealed class ResultLister(IBlobStore blobs)
                 more = true;
                 return true;
             }
-            var baseName = $"{folder}{videoFolder}/";
-            items.Add(new ResultItem(videoFolder,
-                blobs.GetUri(output.Container, baseName + VideoOutputs.MetadataFile),
-                hasVideo ? blobs.GetUri(output.Container, baseName + VideoOutputs.VideoFile) : null,
-                blobs.GetUri(output.Container, baseName + VideoOutputs.PreviewFile)));
+            items.Add((videoFolder, hasVideo));
             return false;
         }
     }

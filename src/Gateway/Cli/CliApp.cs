@@ -10,6 +10,7 @@ public static class CliApp
         {
             RenderCommand.Create(),
             ServeCommand.Create(),
+            KeysCommand.Create(),
         };
         foreach (var command in RemoteCommands.Create()) root.Add(command);
         return root;

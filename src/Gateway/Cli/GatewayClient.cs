@@ -15,20 +15,53 @@ public sealed class GatewayClient : IDisposable
     private readonly ServiceProvider _services;
     private readonly HttpClient _http;
     private readonly HttpClient _stream;
+    private readonly HttpClient _external;
+    private readonly Uri _gateway;
 
-    public GatewayClient(Uri gateway)
+    /// <summary>The API key goes to the gateway only, never to the storage hosts of SAS download URLs.</summary>
+    public GatewayClient(Uri gateway, string? apiKey = null)
     {
+        _gateway = gateway;
         var services = new ServiceCollection();
-        services.AddHttpClient("gateway", c => c.BaseAddress = gateway).AddStandardResilienceHandler();
+        void Key(HttpClient c)
+        {
+            if (!string.IsNullOrWhiteSpace(apiKey)) c.DefaultRequestHeaders.Add("X-Api-Key", apiKey.Trim());
+        }
+        services.AddHttpClient("gateway", c =>
+        {
+            c.BaseAddress = gateway;
+            Key(c);
+        }).AddStandardResilienceHandler();
         services.AddHttpClient("stream", c =>
         {
             c.BaseAddress = gateway;
             c.Timeout = Timeout.InfiniteTimeSpan;
+            Key(c);
         });
+        services.AddHttpClient("external", c => c.Timeout = Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
         var factory = _services.GetRequiredService<IHttpClientFactory>();
         _http = factory.CreateClient("gateway");
         _stream = factory.CreateClient("stream");
+        _external = factory.CreateClient("external");
+    }
+
+    public async Task<VideoFileList> FilesAsync(string jobId, string videoId, CancellationToken cancellationToken) =>
+        await ReadAsync<VideoFileList>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/videos/{Uri.EscapeDataString(videoId)}/files", cancellationToken), cancellationToken);
+
+    /// <summary>GET of a download URL from <c>offset</c> on (a Range request when offset &gt; 0), headers only; the key is
+    /// sent only when the URL is the gateway's own.</summary>
+    public Task<HttpResponseMessage> GetFileAsync(Uri url, long offset, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (offset > 0) request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(offset, null);
+        bool own = Uri.Compare(url, _gateway, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+        return (own ? _stream : _external).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    public static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode) throw new GatewayException((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
     public async Task<SubmitResponse> UploadAsync(Stream manifest, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
@@ -55,6 +88,16 @@ public sealed class GatewayClient : IDisposable
 
     public async Task<ResultsPage> ResultsAsync(string jobId, int skip, int take, CancellationToken cancellationToken) =>
         await ReadAsync<ResultsPage>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/results?skip={skip}&take={take}", cancellationToken), cancellationToken);
+
+    public async Task<FailedItemsPage> FailuresAsync(string jobId, int skip, int take, CancellationToken cancellationToken) =>
+        await ReadAsync<FailedItemsPage>(await _http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}/failed?skip={skip}&take={take}", cancellationToken), cancellationToken);
+
+    /// <summary>pause, resume (no body), priority and deadline (JSON body): the job's status after the change.</summary>
+    public async Task<JobStatus> ControlAsync(string jobId, string action, object? body, CancellationToken cancellationToken)
+    {
+        using var content = body is null ? null : JsonContent.Create(body, options: FarmJson.Options);
+        return await ReadAsync<JobStatus>(await _http.PostAsync($"/jobs/{Uri.EscapeDataString(jobId)}/{action}", content, cancellationToken), cancellationToken);
+    }
 
     /// <summary>Parses the server-sent events of a job into batches (one per <c>status</c> event).</summary>
     public async IAsyncEnumerable<ProgressBatch> EventsAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken)

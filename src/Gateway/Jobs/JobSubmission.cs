@@ -20,6 +20,8 @@ public sealed class JobSubmission
     public ManifestReference? Manifest { get; set; }
     /// <summary>Optional http(s) URL, POSTed an HMAC-signed notification when the job finishes.</summary>
     public string? Webhook { get; set; }
+    /// <summary>Optional: items that have not started by then fail (ISO 8601 time, in the future).</summary>
+    public DateTimeOffset? Deadline { get; set; }
 }
 
 /// <summary>One video. Size as <c>"WxH"</c> or width/height (pixels, multiples of 16); frames are pixel frames
@@ -52,8 +54,12 @@ public sealed class ManifestReference
     public string? Name { get; set; }
 }
 
-/// <summary>The job-level part of a submission (everything but the items).</summary>
-public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults)
+/// <summary>The job-level part of a submission (everything but the items). <see cref="Area"/>: the tenant that submits
+/// it and where its files must stay (null: no tenant, the embedded CLI or an admin); <see cref="Budget"/>: how many
+/// items its quotas still allow.</summary>
+public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<string> Tags, string? Container, string? Prefix, ItemSpec Defaults,
+    HiStream.Gateway.Security.TenantArea? Area = null, HiStream.Gateway.Security.ItemBudget? Budget = null)
 {
+    public DateTimeOffset? Deadline { get; init; }
     public string? Webhook { get; init; }
 }

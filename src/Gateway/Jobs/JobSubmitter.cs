@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Rendering;
+using HiStream.Abstractions.Tenants;
+using HiStream.Gateway.Security;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Storage;
@@ -21,8 +23,12 @@ public sealed partial class JobSubmitter
     private readonly ItemValidator _validator;
     private readonly TimeProvider _time;
 
-    public JobSubmitter(IBlobStore blobs, IGrainFactory grains, IOptions<GatewayLimits> limits, IOptions<FarmOptions> farm, TimeProvider time)
+    private readonly InternalContainers _internal;
+
+    public JobSubmitter(IBlobStore blobs, IGrainFactory grains, IOptions<GatewayLimits> limits, IOptions<FarmOptions> farm, TimeProvider time,
+        InternalContainers? internalContainers = null)
     {
+        _internal = internalContainers ?? new InternalContainers(new HashSet<string>(StringComparer.Ordinal) { farm.Value.JobsContainer });
         _blobs = blobs;
         _grains = grains;
         _limits = limits.Value;
@@ -41,21 +47,30 @@ public sealed partial class JobSubmitter
     private static partial Regex PrefixPattern();
 
     public static JobOptions OptionsOf(JobSubmission s) =>
-        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Webhook = s.Webhook };
+        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Deadline = s.Deadline, Webhook = s.Webhook };
 
     public async Task<SubmitResult> SubmitAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries, CancellationToken cancellationToken)
     {
         var (container, prefix) = CheckJobOptions(options);
-        var manifestPrefix = $"manifests/{Guid.NewGuid():N}";
+        var manifestPrefix = $"manifests/{options.Area?.Tenant ?? ITenantGrain.NoTenant}/{Guid.NewGuid():N}";
         var written = new List<string>();
         try
         {
             var (count, hash, footprint) = await WritePagesAsync(options, entries, container, prefix, manifestPrefix, written, cancellationToken);
+            // The content hash covers the output container and prefix, which for a tenant lie in its own area, so the
+            // default id differs between tenants; a tenant's ids are also scoped by name ({tenant}.{id}).
             var jobId = options.JobId ?? $"job-{hash[..12]}";
+            if (options.Area is { } area) jobId = area.ScopeJobId(jobId);
             var definition = new JobDefinition(jobId, options.Priority, options.Tags.ToArray(), new OutputLocation(container, prefix),
                 new ManifestLocation(_farm.JobsContainer, manifestPrefix, _limits.ManifestPageSize, count), hash, footprint!, _time.GetUtcNow())
-            { Webhook = options.Webhook };
+            {
+                Deadline = options.Deadline,
+                Tenant = options.Area?.Tenant,
+                Webhook = options.Webhook,
+            };
             var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
+            if (result.Outcome == SubmitOutcome.Accepted)
+                await _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId);
             if (result.Outcome != SubmitOutcome.Accepted) await DeleteAsync(written); // the existing job keeps its own manifest
             return result;
         }
@@ -69,22 +84,30 @@ public sealed partial class JobSubmitter
     private (string Container, string Prefix) CheckJobOptions(JobOptions o)
     {
         var errors = new Dictionary<string, string[]>();
-        if (o.JobId is not null && !JobIdPattern().IsMatch(o.JobId))
-            errors["jobId"] = [$"'{o.JobId}' is not a valid job id (1-63 lower-case letters, digits or '-', starting with a letter or digit)."];
+        if (o.JobId is not null && !JobIdPattern().IsMatch(o.Area is { } a && a.IsScoped(o.JobId) ? o.JobId[(a.Tenant.Length + 1)..] : o.JobId))
+            errors["jobId"] = [$"'{Clip(o.JobId)}' is not a valid job id (1-63 lower-case letters, digits or '-', starting with a letter or digit)."];
         if (o.Priority is < -1000 or > 1000) errors["priority"] = [$"{o.Priority} is outside -1000..1000."];
+        if (o.Deadline is { } deadline && deadline <= _time.GetUtcNow()) errors["deadline"] = [$"{deadline:O} has passed."];
         if (o.Tags.Count > _limits.MaxTags) errors["tags"] = [$"{o.Tags.Count} tags; the limit is {_limits.MaxTags}."];
         else if (o.Tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > 64) is { } bad)
-            errors["tags"] = [$"'{bad}' is empty or longer than 64 characters."];
-        var container = o.Container ?? _farm.ResultsContainer;
+            errors["tags"] = [$"'{Clip(bad)}' is empty or longer than 64 characters."];
+        var container = o.Container ?? o.Area?.Container ?? _farm.ResultsContainer;
         if (!ContainerPattern().IsMatch(container))
-            errors["output.container"] = [$"'{container}' is not a valid container name (3-63 lower-case letters, digits and single '-')."];
+            errors["output.container"] = [$"'{Clip(container)}' is not a valid container name (3-63 lower-case letters, digits and single '-')."];
+        else if (_internal.Contains(container))
+            errors["output.container"] = [$"'{container}' is one of the farm's internal containers; jobs cannot write there."];
+        else if (o.Area is { } area && container != area.Container)
+            errors["output.container"] = [$"'{container}' is not your container; tenant '{area.Tenant}' writes to '{area.Container}' (leave output.container out)."];
         var prefix = (o.Prefix ?? "").Trim('/');
         if (prefix.Length > 0 && (!PrefixPattern().IsMatch(prefix) || prefix.Split('/').Any(p => p is "." or "..") || prefix.Length > 512))
-            errors["output.prefix"] = [$"'{prefix}' is not a valid prefix (path segments of letters, digits, '.', '_', '-')."];
+            errors["output.prefix"] = [$"'{Clip(prefix)}' is not a valid prefix (path segments of letters, digits, '.', '_', '-')."];
+        else if (o.Area is { } tenantArea) prefix = tenantArea.OutputPrefix(prefix);
         if (o.Webhook is { } hook && WebhookUrl.Problem(hook) is { } problem) errors["webhook"] = [problem];
         if (errors.Count > 0) throw new SubmissionException(errors, string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));
         return (container, prefix);
     }
+
+    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
 
     private async Task<(int Count, string Hash, RenderFootprint? Footprint)> WritePagesAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries,
         string container, string prefix, string manifestPrefix, List<string> written, CancellationToken cancellationToken)
@@ -101,9 +124,10 @@ public sealed partial class JobSubmitter
         {
             if (count >= _limits.MaxItems)
             {
-                errors.Add(new("items", $"more than {_limits.MaxItems} items."));
+                errors.Add(new("items", $"more than {_limits.MaxItems} items (limit Gateway:Limits:MaxItems)."));
                 break;
             }
+            if (options.Budget is { } budget && count >= budget.Remaining) throw budget.Exceeded();
             if (entry.ParseError is not null || entry.Item is null)
             {
                 errors.Add(new(entry.Field, entry.ParseError ?? "is empty."));

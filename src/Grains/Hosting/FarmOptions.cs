@@ -19,8 +19,30 @@ public sealed class FarmOptions
     /// <summary>False on a silo that only hosts the queue and jobs (no renders are pulled there).</summary>
     public bool Render { get; set; } = true;
 
+    /// <summary>A lease runs this long past the video's last progress (each finished chunk renews it). Longer than
+    /// the slowest chunk; shorter means faster failover when a silo dies or a device call hangs.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Leases are renewed by their video's progress (after opening and after every chunk), not on a clock.
+    /// This is how often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
+    /// <see cref="LeaseDuration"/>).</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Queue partitions (grains 0..N-1). Items of a job are striped over them. Fixed for the life of the
+    /// queued work: changing it strands the items of jobs queued before.</summary>
+    public int QueuePartitions { get; set; } = 8;
+
+    /// <summary>Attempts per item (failed renders and expired leases count) before it fails for good.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Wait before the second attempt; doubles for each further one, up to <see cref="RetryBackoffMax"/>.</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryBackoffMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a silo waits for one queue partition before it skips it for this round.</summary>
+    public TimeSpan QueueCallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public Queue.QueueRules QueueRules => new(LeaseDuration, Math.Max(1, MaxAttempts), RetryBackoff, RetryBackoffMax);
 
     /// <summary>How often a silo with a free slot asks the queue for work.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,5 +1,6 @@
 using HiStream.Grains.Manifests;
 using HiStream.Grains.Placement;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
@@ -34,12 +35,12 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<JobContactSheet>();
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<JobFinishActions>();
-        services.TryAddSingleton<WorkerQueue>();
+        services.TryAddSingleton<PartitionedLeaser>();
+        services.TryAddSingleton<LeaseRenewals>();
         services.TryAddSingleton<RenderSlots>();
         services.TryAddSingleton<SlotPlanner>();
         services.TryAddSingleton<JobDefinitionCache>();
         services.TryAddSingleton<VideoStarter>();
-        services.TryAddSingleton<LeaseRenewer>();
         services.TryAddSingleton<QueueDepthSampler>();
         services.TryAddSingleton<SiloDrain>();
         services.TryAddSingleton<RenderWorker>();

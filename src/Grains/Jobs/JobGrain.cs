@@ -2,6 +2,7 @@ using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
@@ -10,38 +11,50 @@ using Microsoft.Extensions.Options;
 
 namespace HiStream.Grains.Jobs;
 
-/// <summary>A job: its definition, counters per outcome and progress events. Items are queued as a range (see
-/// <see cref="IWorkQueueGrain"/>), so submitting a million items is one call and one small state.</summary>
+/// <summary>A job: its definition, counters per outcome and progress events. Its items are striped over the queue
+/// partitions as cursors (see <see cref="IQueuePartitionGrain"/>), so submitting a million items is one call per
+/// partition and one small state. Outcomes are counted once per item: the set of ended items (as ranges) makes a
+/// repeated or late report a no-op.</summary>
 public sealed class JobGrain : Grain, IJobGrain
 {
     private static readonly TimeSpan MaxEventWait = TimeSpan.FromSeconds(15);
+    private const int MaxErrorChars = 2000;
     private readonly IPersistentState<JobGrainState> _state;
     private readonly IRenderCostModel _cost;
+    private readonly FarmOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<JobGrain> _logger;
     private readonly ProgressLog _events = new(2048);
     private readonly JobEventWriter _writer;
     private readonly JobFinishActions _finishActions;
-    private readonly Dictionary<int, (string VideoId, int Done, int Total)> _rendering = [];
+    private readonly Dictionary<int, (string VideoId, int Done, int Total, int Attempt)> _rendering = [];
 
-    public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, TimeProvider time, ILogger<JobGrain> logger,
-        IBlobStore blobs, IOptions<FarmOptions> options, JobFinishActions finishActions)
+    public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
+        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
     {
         _finishActions = finishActions;
+        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
         _state = state;
         _cost = cost;
+        _options = options.Value;
         _time = time;
         _logger = logger;
-        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
     }
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => _writer.RestoreAsync(cancellationToken);
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
 
     private string JobId => this.GetPrimaryKeyString();
     private JobGrainState S => _state.State;
-    private IWorkQueueGrain Queue => GrainFactory.GetGrain<IWorkQueueGrain>(IWorkQueueGrain.DefaultKey);
+    private int Total => S.Definition?.Manifest.ItemCount ?? 0;
+    private int Ended => S.Completed + S.Skipped + S.Failed + S.Cancelled;
+    private bool IsFinished => S.FinishedAt is not null;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Rebuild the in-flight view from the stored set, so status and cancel still reach running videos after a failover.
+        foreach (var (item, attempt) in S.InFlight) _rendering[item] = (ItemVideoId(item), 0, S.ChunksPerVideo, attempt);
+        await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
 
     public async Task<SubmitResult> SubmitAsync(JobDefinition definition)
     {
@@ -52,13 +65,21 @@ public sealed class JobGrain : Grain, IJobGrain
             if (S.State != JobState.Cancelled) return new SubmitResult(SubmitOutcome.AlreadySubmitted, Status());
         }
 
-        // New, or a cancelled job submitted again: start over (finished videos are found in storage and skipped).
+        // New, or a cancelled job submitted again: a new generation starts over. Finished videos find their outputs in
+        // storage and report Skipped, cancelled ones render (resuming from their stored chunks), so it converges.
         var required = _cost.EstimateVideoBytes(definition.Footprint);
-        _state.State = new JobGrainState { Definition = definition, State = JobState.Queued, RequiredBytes = required };
+        int generation = S.Definition is null ? 0 : S.Generation + 1;
+        _state.State = new JobGrainState
+        {
+            Definition = definition, State = JobState.Queued, RequiredBytes = required, Generation = generation, Priority = definition.Priority,
+            Deadline = definition.Deadline, Partitions = Math.Max(1, _options.QueuePartitions),
+        };
+        _rendering.Clear();
         await _state.WriteStateAsync();
-        await Queue.EnqueueJobAsync(JobId, definition.Priority, definition.Manifest.ItemCount, required);
-        _logger.LogInformation("Job {Job}: {Items} items queued at priority {Priority} ({Bytes} bytes per video)", JobId, definition.Manifest.ItemCount, definition.Priority, required);
-        if (definition.Manifest.ItemCount == 0) await FinishIfDoneAsync();
+        await ForPartitionsAsync(p => p.EnqueueJobAsync(Spec()));
+        _logger.LogInformation("Job {Job} (generation {Generation}): {Items} items queued at priority {Priority} over {Partitions} partitions ({Bytes} bytes per video)",
+            JobId, generation, Total, definition.Priority, S.Partitions, required);
+        if (Total == 0) await FinishIfDoneAsync();
         return new SubmitResult(SubmitOutcome.Accepted, Status());
     }
 
@@ -68,73 +89,129 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<JobStatus> CancelAsync()
     {
-        if (S.Definition is null || IsFinished) return Status();
+        if (S.Definition is null || IsFinished || S.State == JobState.Cancelled) return Status();
         S.State = JobState.Cancelled;
-        var dropped = await Queue.CancelJobAsync(JobId);
-        // Items still in the queue are counted here; a video cancelled on its own while queued is counted when it
-        // would have started, and the queue never hands out this job's items again, so nothing counts twice.
-        int count = dropped.RangeEnd - dropped.RangeStart + dropped.Retries.Length;
-        S.Cancelled += count;
+        int dropped = 0;
+        if (S.Drop == JobDrop.None)
+        {
+            // After a deadline the items that never started were counted already; only running videos remain.
+            dropped = DropNotStarted();
+            S.Drop = JobDrop.Cancelled;
+            S.Cancelled += dropped;
+        }
         await _state.WriteStateAsync();
-        Append(null, -1, ProgressKind.Cancelled, 0, 0, 0, null, $"job cancelled; {count} queued items dropped, {_rendering.Count} rendering videos stopping");
+        Append(null, -1, ProgressKind.Cancelled, 0, 0, 0, null, $"job cancelled; {dropped} queued items dropped, {S.AwaitingAfterDrop.Count} rendering videos stopping");
+        await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: true));
         // Running videos stop at their next chunk boundary and report Cancelled themselves.
-        await Task.WhenAll(_rendering.Values.Select(r => GrainFactory.GetGrain<IVideoGrain>(VideoKey.GrainKey(JobId, r.VideoId)).CancelAsync()));
+        await Task.WhenAll(S.AwaitingAfterDrop.Select(i => GrainFactory.GetGrain<IVideoGrain>(VideoKey.GrainKey(JobId, ItemVideoId(i))).CancelAsync()));
         await FinishIfDoneAsync();
         return Status();
+    }
+
+    public async Task DeadlinePassedAsync(int generation)
+    {
+        if (S.Definition is null || generation != S.Generation || S.Drop != JobDrop.None || IsFinished) return;
+        if (S.Deadline is not { } deadline || deadline > _time.GetUtcNow()) return; // a deadline moved later meanwhile
+        int dropped = DropNotStarted();
+        S.Drop = JobDrop.Deadline;
+        S.Failed += dropped;
+        S.DeadlineFailed = dropped;
+        await _state.WriteStateAsync();
+        Append(null, -1, ProgressKind.Control, 0, 0, 0, null, $"deadline {deadline:O} passed: {dropped} items that had not started failed");
+        await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: false));
+        await FinishIfDoneAsync();
     }
 
     public async Task<int> RetryFailedAsync()
     {
         if (S.Definition is null || S.State == JobState.Cancelled || S.FailedItems.Count == 0) return 0;
         var items = S.FailedItems.ToArray();
+        foreach (var i in items) S.Ended.Remove(i);
         S.FailedItems.Clear();
+        S.Errors.Clear();
         S.Failed -= items.Length;
         S.State = JobState.Running;
         S.FinishedAt = null;
         await _state.WriteStateAsync();
-        await Queue.EnqueueItemsAsync(JobId, S.Definition.Priority, S.RequiredBytes, items);
+        var byPartition = items.GroupBy(i => QueuedJobSpec.PartitionOf(Offset, S.Partitions, i));
+        await Task.WhenAll(byPartition.Select(g => FarmQueue.Partition(GrainFactory, g.Key).EnqueueItemsAsync(Spec(), g.ToArray())));
         Append(null, -1, ProgressKind.Started, 0, 0, 0, null, $"{items.Length} failed items queued again");
         return items.Length;
     }
 
-    public Task<int[]> GetFailedItemsAsync(int skip, int take) => Task.FromResult(S.FailedItems.Skip(skip).Take(take).ToArray());
+    public Task<int[]> GetFailedItemsAsync(int skip, int take) => Task.FromResult(FailedIndices().Skip(skip).Take(take).ToArray());
+
+    public Task<FailedItemsPage> GetFailuresAsync(int skip, int take)
+    {
+        var page = FailedIndices().Skip(skip).Take(take).Select(i => S.Errors.TryGetValue(i, out var e)
+            ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
+            : new FailedItem(i, ItemVideoId(i), $"deadline {S.Deadline:O} passed before it started", 0)).ToArray();
+        int total = S.FailedItems.Count + S.DeadlineFailed;
+        return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null));
+    }
+
+    public Task<JobStatus> SetPausedAsync(bool paused) => ControlAsync(() => S.Paused = paused, paused ? "paused" : "resumed");
+
+    public Task<JobStatus> SetPriorityAsync(int priority) => ControlAsync(() => S.Priority = priority, $"priority {priority}");
+
+    public async Task<JobStatus> SetDeadlineAsync(DateTimeOffset? deadline)
+    {
+        var status = await ControlAsync(() => S.Deadline = deadline, deadline is null ? "deadline removed" : $"deadline {deadline:O}");
+        if (deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(S.Generation);
+        return Status();
+    }
 
     public async Task<bool> ReportAsync(VideoReport report)
     {
-        bool cancelled = S.State == JobState.Cancelled;
+        if (S.Definition is null || report.Generation != S.Generation) return false; // a video of an older submission: stop it
+        int item = report.ItemIndex;
         switch (report.Kind)
         {
             case ProgressKind.Started:
-                _rendering[report.ItemIndex] = (report.VideoId, report.ChunksDone, report.ChunksTotal);
+                if (S.Ended.Contains(item) || (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Contains(item))) return false;
+                _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
+                bool changed = !S.InFlight.TryGetValue(item, out var known) || known != report.Attempt;
+                S.InFlight[item] = report.Attempt;
                 if (S.StartedAt is null || S.State == JobState.Queued)
                 {
                     S.StartedAt ??= _time.GetUtcNow();
-                    if (!cancelled) S.State = JobState.Running;
-                    await _state.WriteStateAsync();
+                    if (S.State == JobState.Queued) S.State = JobState.Running;
+                    changed = true;
                 }
+                if (changed) await _state.WriteStateAsync();
                 break;
             case ProgressKind.Chunk:
-                _rendering[report.ItemIndex] = (report.VideoId, report.ChunksDone, report.ChunksTotal);
+                if (_rendering.TryGetValue(item, out var r) && r.Attempt > report.Attempt) return true; // a stale attempt
+                _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
                 S.ChunksDone++;
                 S.ChunksPerVideo = report.ChunksTotal;
                 break;
-            case ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled:
-                _rendering.Remove(report.ItemIndex);
-                if (report.Kind == ProgressKind.Completed)
-                {
-                    S.Completed++;
-                    S.GpuSeconds += report.GpuSeconds;
-                }
-                else if (report.Kind == ProgressKind.Skipped) S.Skipped++;
-                else if (report.Kind == ProgressKind.Cancelled) S.Cancelled++;
-                else if (S.FailedItems.Add(report.ItemIndex)) S.Failed++;
-                if (report.ChunksTotal > 0) S.ChunksPerVideo = report.ChunksTotal;
-                await _state.WriteStateAsync();
+            case ProgressKind.Retrying:
+                if (S.Ended.Contains(item)) return false;
+                _rendering.Remove(item);
                 break;
+            case ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled:
+                if (!await CountOutcomeAsync(report)) return false;
+                break;
+            default:
+                return MayContinue(item);
         }
-        Append(report.VideoId, report.ItemIndex, report.Kind, report.ChunksDone, report.ChunksTotal, report.ChunkSeconds, report.Silo, report.Message);
+        Append(report.VideoId, item, report.Kind, report.ChunksDone, report.ChunksTotal, report.ChunkSeconds, report.Silo, report.Message);
         await FinishIfDoneAsync();
-        return !cancelled;
+        return MayContinue(item);
+    }
+
+    /// <summary>A video of this job may go on rendering: the job is not cancelled, and no deadline dropped the item.</summary>
+    private bool MayContinue(int item) => S.State != JobState.Cancelled && (S.Drop == JobDrop.None || S.AwaitingAfterDrop.Contains(item));
+
+    public async Task QueueEndedItemAsync(VideoReport report)
+    {
+        if (S.Definition is null || report.Generation != S.Generation) return;
+        if (report.Kind is ProgressKind.Failed or ProgressKind.Cancelled && await CountOutcomeAsync(report))
+        {
+            Append(null, report.ItemIndex, report.Kind, 0, 0, 0, null, report.Message);
+            await FinishIfDoneAsync();
+        }
     }
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
@@ -146,16 +223,78 @@ public sealed class JobGrain : Grain, IJobGrain
         return new ProgressBatch(events, events.Length > 0 ? events[^1].Sequence : Math.Max(afterSequence, 0), Status());
     }
 
-    private bool IsFinished => S.State is JobState.Completed or JobState.CompletedWithFailures || (S.State == JobState.Cancelled && Ended >= Total);
+    /// <summary>Counts an item's final outcome once. After a drop only the items that were in flight still count.</summary>
+    private async Task<bool> CountOutcomeAsync(VideoReport report)
+    {
+        int item = report.ItemIndex;
+        if (S.Ended.Contains(item)) return false;
+        if (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Remove(item)) return false; // counted when the job was dropped
+        S.Ended.Add(item);
+        S.InFlight.Remove(item);
+        _rendering.Remove(item);
+        switch (report.Kind)
+        {
+            case ProgressKind.Completed:
+                S.Completed++;
+                S.GpuSeconds += report.GpuSeconds;
+                break;
+            case ProgressKind.Skipped: S.Skipped++; break;
+            case ProgressKind.Cancelled: S.Cancelled++; break;
+            default:
+                S.Failed++;
+                S.FailedItems.Add(item);
+                var message = report.Message ?? "failed";
+                S.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                break;
+        }
+        if (report.ChunksTotal > 0) S.ChunksPerVideo = report.ChunksTotal;
+        await _state.WriteStateAsync();
+        return true;
+    }
 
-    private int Total => S.Definition?.Manifest.ItemCount ?? 0;
-    private int Ended => S.Completed + S.Skipped + S.Failed + S.Cancelled;
+    /// <summary>Everything not ended and not in flight is dropped now; returns how many. The in-flight items end on their own.</summary>
+    private int DropNotStarted()
+    {
+        S.AwaitingAfterDrop = S.InFlight.Keys.Where(i => !S.Ended.Contains(i)).ToHashSet();
+        return (int)(Total - S.Ended.Count - S.AwaitingAfterDrop.Count);
+    }
+
+    private async Task<JobStatus> ControlAsync(Action change, string what)
+    {
+        if (S.Definition is null || IsFinished) return Status();
+        change();
+        await _state.WriteStateAsync();
+        var control = new JobControl(JobId, S.Generation, S.Priority, S.Paused, S.Deadline);
+        await ForPartitionsAsync(p => p.ControlJobAsync(control));
+        Append(null, -1, ProgressKind.Control, 0, 0, 0, null, what);
+        return Status();
+    }
+
+    private IEnumerable<int> FailedIndices()
+    {
+        var explicitFailures = S.FailedItems.AsEnumerable();
+        if (S.Drop != JobDrop.Deadline || S.DeadlineFailed == 0) return explicitFailures;
+        var neverStarted = S.Ended.Complement(Total).Where(i => !S.AwaitingAfterDrop.Contains(i)).Take(S.DeadlineFailed);
+        return explicitFailures.Concat(neverStarted);
+    }
+
+    private int Offset => FarmQueue.OffsetOf(JobId, S.Partitions);
+
+    private QueuedJobSpec Spec() =>
+        new(JobId, S.Generation, S.Priority, Total, S.Partitions, Offset, S.RequiredBytes, S.Paused, S.Deadline);
+
+    private Task ForPartitionsAsync(Func<IQueuePartitionGrain, Task> call) =>
+        Task.WhenAll(FarmQueue.PartitionsOf(JobId, Total, S.Partitions).Select(p => call(FarmQueue.Partition(GrainFactory, p))));
+
+    private string ItemVideoId(int item) => _rendering.TryGetValue(item, out var r) && r.VideoId.Length > 0 ? r.VideoId
+        : S.Errors.TryGetValue(item, out var e) && e.VideoId is { } v ? v : VideoKey.DefaultVideoId(JobId, item);
 
     private async Task FinishIfDoneAsync()
     {
         if (S.Definition is null || S.FinishedAt is not null || Ended < Total) return;
         if (S.State != JobState.Cancelled) S.State = S.Failed > 0 ? JobState.CompletedWithFailures : JobState.Completed;
         S.FinishedAt = _time.GetUtcNow();
+        S.InFlight.Clear();
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
         await _state.WriteStateAsync();
@@ -171,9 +310,16 @@ public sealed class JobGrain : Grain, IJobGrain
         var d = S.Definition;
         if (d is null) return new JobStatus(JobId, JobState.Unknown, 0, [], 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null);
         double inFlight = _rendering.Values.Sum(r => r.Total == 0 ? 0 : (double)r.Done / r.Total);
-        double progress = Total == 0 ? 1 : Math.Min(1, (S.Completed + S.Skipped + S.Failed + S.Cancelled + inFlight) / Total);
-        return new JobStatus(JobId, S.State, d.Priority, d.Tags, Total, _rendering.Count, S.Completed, S.Skipped, S.Failed, S.Cancelled,
-            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output) { GpuSeconds = Math.Round(S.GpuSeconds, 3) };
+        double progress = Total == 0 ? 1 : Math.Min(1, (Ended + inFlight) / Total);
+        return new JobStatus(JobId, S.State, S.Priority, d.Tags, Total, _rendering.Count, S.Completed, S.Skipped, S.Failed, S.Cancelled,
+            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output)
+        {
+            Paused = S.Paused,
+            Deadline = S.Deadline,
+            Generation = S.Generation,
+            Tenant = d.Tenant,
+            GpuSeconds = Math.Round(S.GpuSeconds, 3),
+        };
     }
 
     /// <summary>Remaining chunks over the job's own chunk throughput since it started.</summary>

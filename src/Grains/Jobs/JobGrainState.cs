@@ -11,12 +11,47 @@ public sealed class JobGrainState
     [Id(3)] public int Skipped { get; set; }
     [Id(4)] public int Failed { get; set; }
     [Id(5)] public int Cancelled { get; set; }
-    /// <summary>Failed items waiting for a retry; bounded by failures, not by the job size.</summary>
+    /// <summary>Items that failed for good, waiting for a retry; bounded by failures, not by the job size.</summary>
     [Id(6)] public SortedSet<int> FailedItems { get; set; } = [];
     [Id(8)] public DateTimeOffset? StartedAt { get; set; }
     [Id(9)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(10)] public long ChunksDone { get; set; }
     [Id(11)] public int ChunksPerVideo { get; set; }
     [Id(12)] public long RequiredBytes { get; set; }
-    [Id(13)] public double GpuSeconds { get; set; }
+    /// <summary>Bumped when a cancelled job is submitted again; reports of older generations are not counted.</summary>
+    [Id(13)] public int Generation { get; set; }
+    /// <summary>Items whose outcome has been counted in this generation (ranges): a second report is a duplicate.</summary>
+    [Id(14)] public RangeSet Ended { get; set; } = new();
+    /// <summary>Items started and not ended: item → attempt (at most the farm's slots).</summary>
+    [Id(15)] public Dictionary<int, int> InFlight { get; set; } = [];
+    /// <summary>Set when the job was cancelled or its deadline passed: what was not in flight then was counted at once.</summary>
+    [Id(16)] public JobDrop Drop { get; set; }
+    /// <summary>After a drop, the items that were in flight: only their reports still count.</summary>
+    [Id(17)] public HashSet<int> AwaitingAfterDrop { get; set; } = [];
+    /// <summary>Error and attempts of each item in <see cref="FailedItems"/>.</summary>
+    [Id(18)] public Dictionary<int, ItemError> Errors { get; set; } = [];
+    [Id(19)] public bool Paused { get; set; }
+    [Id(20)] public int Priority { get; set; }
+    [Id(21)] public DateTimeOffset? Deadline { get; set; }
+    /// <summary>Items failed by the deadline without ever starting (not listed one by one in <see cref="FailedItems"/>).</summary>
+    [Id(22)] public int DeadlineFailed { get; set; }
+    /// <summary>Queue partitions the job's items are striped over (fixed at submit).</summary>
+    [Id(23)] public int Partitions { get; set; }
+    /// <summary>Device seconds of the completed videos.</summary>
+    [Id(30)] public double GpuSeconds { get; set; }
+}
+
+public enum JobDrop
+{
+    None = 0,
+    Cancelled = 1,
+    Deadline = 2,
+}
+
+[GenerateSerializer, Alias("histream.ItemError")]
+public sealed class ItemError
+{
+    [Id(0)] public string Message { get; set; } = "";
+    [Id(1)] public int Attempts { get; set; }
+    [Id(2)] public string? VideoId { get; set; }
 }

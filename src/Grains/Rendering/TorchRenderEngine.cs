@@ -47,6 +47,7 @@ public sealed class TorchRenderEngine : IRenderEngine, IRenderCostModel, IDispos
             _logger.LogInformation("Model {Model} ({Hash}) loaded on {Device}/{DType} in {Seconds:F1} s{Random}; samplers: {Samplers}; decoder: {Decoder}",
                 p.ModelId, p.ModelHash[..Math.Min(12, p.ModelHash.Length)], p.Device, p.DType, (DateTime.UtcNow - started).TotalSeconds,
                 p.RandomWeights ? " (seeded-random weights: no checkpoint given)" : "", string.Join(", ", _info.Samplers), _info.HasDecoder);
+            if (p.ConvolutionCheck is { } check) _logger.LogInformation("{ConvolutionCheck}", check);
             return _info;
         }
         finally

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
 using Polly;
 
 namespace HiStream.Grains.Storage;
@@ -15,6 +16,7 @@ public sealed class AzureBlobStore : IBlobStore
     private readonly BlobServiceClient _service;
     private readonly ResiliencePipeline _retry;
     private readonly ConcurrentDictionary<string, Task> _containers = new(StringComparer.Ordinal);
+    private volatile UserDelegationKey? _delegationKey;
 
     public AzureBlobStore(BlobServiceClient service, ResiliencePipeline retry)
     {
@@ -94,7 +96,7 @@ public sealed class AzureBlobStore : IBlobStore
 
     public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default)
     {
-        var blob = _service.GetBlobContainerClient(container).GetBlobClient(name);
+        var blob = Blob(container, name);
         try
         {
             var result = await _retry.ExecuteAsync(async ct => await blob.DownloadContentAsync(ct), cancellationToken);
@@ -108,7 +110,7 @@ public sealed class AzureBlobStore : IBlobStore
 
     public async Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken cancellationToken = default)
     {
-        var blob = _service.GetBlobContainerClient(container).GetBlobClient(name);
+        var blob = Blob(container, name);
         try
         {
             return await _retry.ExecuteAsync(async ct => await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct), cancellationToken);
@@ -121,14 +123,15 @@ public sealed class AzureBlobStore : IBlobStore
 
     public async Task<bool> ExistsAsync(string container, string name, CancellationToken cancellationToken = default)
     {
-        var blob = _service.GetBlobContainerClient(container).GetBlobClient(name);
+        var blob = Blob(container, name);
         var exists = await _retry.ExecuteAsync(async ct => await blob.ExistsAsync(ct), cancellationToken);
         return exists.Value;
     }
 
     public async IAsyncEnumerable<BlobEntry> ListAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var client = _service.GetBlobContainerClient(container);
+        BlobNames.CheckPrefix(prefix);
+        var client = Container(container);
         var pages = client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages(pageSizeHint: 1000).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -156,15 +159,57 @@ public sealed class AzureBlobStore : IBlobStore
 
     public async Task DeleteAsync(string container, string name, CancellationToken cancellationToken = default)
     {
-        var blob = _service.GetBlobContainerClient(container).GetBlobClient(name);
+        var blob = Blob(container, name);
         await _retry.ExecuteAsync(async ct => await blob.DeleteIfExistsAsync(cancellationToken: ct), cancellationToken);
     }
 
-    public Uri GetUri(string container, string name) => _service.GetBlobContainerClient(container).GetBlobClient(name).Uri;
+    public Uri GetUri(string container, string name) => Blob(container, name).Uri;
+
+    /// <summary>A read-only SAS URL for one blob: a service SAS signed with the account key when the client has one,
+    /// else a user delegation SAS (a client built on a token credential). The delegation key is fetched once and
+    /// reused while it is valid for the requested expiry.</summary>
+    public async Task<Uri?> TryGetReadUrlAsync(string container, string name, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
+    {
+        var blob = Blob(container, name);
+        if (blob.CanGenerateSasUri) return blob.GenerateSasUri(BlobSasPermissions.Read, expiresOn);
+        var key = await DelegationKeyAsync(expiresOn, cancellationToken);
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
+        {
+            BlobContainerName = container,
+            BlobName = name,
+            Resource = "b",
+            StartsOn = DateTimeOffset.UtcNow.AddMinutes(-5),
+        };
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, _service.AccountName) }.ToUri();
+    }
+
+    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    {
+        var cached = _delegationKey;
+        if (cached is not null && cached.SignedExpiresOn >= expiresOn) return cached;
+        var now = DateTimeOffset.UtcNow;
+        var until = expiresOn > now.AddDays(6) ? expiresOn : now.AddDays(6);
+        var key = await _retry.ExecuteAsync(async ct => await _service.GetUserDelegationKeyAsync(now.AddMinutes(-5), until, ct), cancellationToken);
+        _delegationKey = key.Value;
+        return key.Value;
+    }
+
+    private BlobContainerClient Container(string container)
+    {
+        BlobNames.CheckContainer(container);
+        return _service.GetBlobContainerClient(container);
+    }
+
+    private BlobClient Blob(string container, string name)
+    {
+        BlobNames.CheckName(name);
+        return Container(container).GetBlobClient(name);
+    }
 
     private async Task<BlobClient> BlobAsync(string container, string name, CancellationToken cancellationToken)
     {
-        var client = _service.GetBlobContainerClient(container);
+        BlobNames.CheckName(name);
+        var client = Container(container);
         var created = _containers.GetOrAdd(container, _ => _retry.ExecuteAsync(async ct => await client.CreateIfNotExistsAsync(cancellationToken: ct), CancellationToken.None).AsTask());
         try
         {

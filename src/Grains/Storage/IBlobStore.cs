@@ -30,6 +30,10 @@ public interface IBlobStore
 
     /// <summary>Where a client can fetch the blob (an https/http URL for Azure, a file URI for the local store).</summary>
     Uri GetUri(string container, string name);
+
+    /// <summary>A URL that lets whoever holds it read the blob, and nothing else, until <paramref name="expiresOn"/>
+    /// (an Azure SAS); null when the store cannot issue one (the local store: the gateway serves the file itself).</summary>
+    Task<Uri?> TryGetReadUrlAsync(string container, string name, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
 }
 
 public sealed record BlobEntry(string Name, long Size, DateTimeOffset? LastModified, string? ETag);

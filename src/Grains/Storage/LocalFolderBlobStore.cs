@@ -99,7 +99,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var path = PathOf(container, name);
         try
         {
-            return Task.FromResult<Stream?>(File.OpenRead(path));
+            return Task.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, useAsync: true));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -112,11 +112,12 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
     public async IAsyncEnumerable<BlobEntry> ListAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        BlobNames.CheckPrefix(prefix);
         var folder = ContainerFolder(container);
         if (!Directory.Exists(folder)) yield break;
         // Start from the deepest folder the prefix names, so listing one job does not walk the whole store.
         var slash = prefix.LastIndexOf('/');
-        var start = slash < 0 ? folder : Path.Combine(folder, prefix[..slash]);
+        var start = slash < 0 ? folder : Confine(folder, Path.Combine(folder, prefix[..slash]));
         if (!Directory.Exists(start)) yield break;
         var names = Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories)
             .Where(p => !p.EndsWith(".tmp", StringComparison.Ordinal))
@@ -142,14 +143,44 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
     public Uri GetUri(string container, string name) => new(PathOf(container, name));
 
-    private string ContainerFolder(string container) =>
-        _containerFolders.TryGetValue(container, out var folder) ? folder : Path.Combine(_root, container);
+    public Task<Uri?> TryGetReadUrlAsync(string container, string name, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
+    {
+        PathOf(container, name);
+        return Task.FromResult<Uri?>(null);
+    }
+
+    /// <summary>The folder of a container: its mapped folder, else <c>{root}/{container}</c>. The name is checked by
+    /// <see cref="BlobNames"/> first, so it can never be absolute or climb out of the root.</summary>
+    private string ContainerFolder(string container)
+    {
+        BlobNames.CheckContainer(container);
+        return _containerFolders.TryGetValue(container, out var folder) ? folder : Confine(_root, Path.Combine(_root, container));
+    }
 
     private string PathOf(string container, string name)
     {
-        if (string.IsNullOrEmpty(name) || name.StartsWith('/') || name.Split('/').Any(p => p is "" or "." or ".."))
-            throw new ArgumentException($"Blob name '{name}' is not a relative path.", nameof(name));
-        return Path.Combine(ContainerFolder(container), name.Replace('/', Path.DirectorySeparatorChar));
+        BlobNames.CheckName(name);
+        var folder = ContainerFolder(container);
+        return Confine(folder, Path.Combine(folder, name.Replace('/', Path.DirectorySeparatorChar)));
+    }
+
+    /// <summary>Where the blob lies on disk (for range-serving it), or null when it does not exist. The path is
+    /// confined to the container's folder like every other.</summary>
+    public string? TryGetFilePath(string container, string name)
+    {
+        var path = PathOf(container, name);
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>The second line of defence after the name rules: the resolved path must lie strictly inside
+    /// <paramref name="folder"/>.</summary>
+    private static string Confine(string folder, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(root, StringComparison.Ordinal))
+            throw new InvalidBlobNameException("name", $"'{full}' is outside the store folder '{folder}'.");
+        return full;
     }
 
     private static async Task<string> WriteTempAsync(string path, BinaryData content, CancellationToken cancellationToken)

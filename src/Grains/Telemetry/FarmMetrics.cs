@@ -49,5 +49,5 @@ public sealed class FarmMetrics
 
     public void BytesWritten(long bytes) => _bytes.Add(bytes, _silo);
 
-    public void GpuSecondsUsed(double seconds) => _gpuSeconds.Add(seconds, _silo);
+    public void GpuSecondsUsed(double seconds, string? tenant) => _gpuSeconds.Add(seconds, _silo, new("tenant", tenant ?? ""));
 }

@@ -5,6 +5,7 @@ using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Media;
 using HiStream.Grains.Placement;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
@@ -28,6 +29,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private readonly IBlobStore _blobs;
     private readonly IRenderEngine _engine;
     private readonly RenderWorker _worker;
+    private readonly LeaseRenewals _leases;
     private readonly ILocalSiloDetails _silo;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
@@ -36,14 +38,17 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private Task? _render;
     private CancellationTokenSource? _cancel;
     private volatile bool _suspend;
+    private WorkLease? _lease;
+    private bool _superseded;
 
     public VideoGrain([PersistentState("video", FarmStorage.Name)] IPersistentState<VideoGrainState> state, IBlobStore blobs, IRenderEngine engine,
-        RenderWorker worker, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, ILogger<VideoGrain> logger)
+        RenderWorker worker, LeaseRenewals leases, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, ILogger<VideoGrain> logger)
     {
         _state = state;
         _blobs = blobs;
         _engine = engine;
         _worker = worker;
+        _leases = leases;
         _silo = silo;
         _options = options.Value;
         _metrics = metrics;
@@ -56,7 +61,19 @@ public sealed class VideoGrain : Grain, IVideoGrain
 
     public async Task<StartResult> StartAsync(VideoAssignment assignment)
     {
-        if (_render is not null) return new StartResult(StartOutcome.AlreadyRunning, _silo.Name);
+        if (_render is not null)
+        {
+            if (_lease is { } running && Supersedes(assignment.Lease, running))
+            {
+                // The queue handed this item out again: the running attempt stopped making progress and lost its lease
+                // (a hung device call). Stop it; the new attempt starts once it has let go.
+                _logger.LogWarning("Video {Key}: attempt {New} supersedes attempt {Old}; stopping the old render", this.GetPrimaryKeyString(), assignment.Lease.Attempt, running.Attempt);
+                _suspend = true;
+                _superseded = true;
+                _cancel?.Cancel();
+            }
+            return new StartResult(StartOutcome.AlreadyRunning, _silo.Name);
+        }
         if (assignment.RequesterSilo != _silo.SiloAddress.ToParsableString())
         {
             DeactivateOnIdle(); // activated elsewhere by a status query: let the next start place it on the leasing silo
@@ -69,16 +86,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         if (item.VideoId != videoId || job.JobId != jobId) throw new ArgumentException($"Assignment for {job.JobId}/{item.VideoId} sent to video {jobId}/{videoId}.");
 
-        if (S.State == VideoState.Completed) return new StartResult(StartOutcome.AlreadyFinished, null);
-        if (S.State == VideoState.Cancelled)
+        if (S.State == VideoState.Completed)
         {
-            if (!S.CancelReported)
+            // Finished before (a resubmitted job, or a duplicate lease): say so, the job counts each item once.
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "finished before"));
+            return new StartResult(StartOutcome.AlreadyFinished, null);
+        }
+        if (S.State == VideoState.Cancelled && (S.CancelGeneration ?? lease.Generation) >= lease.Generation)
+        {
+            if (!S.CancelReported || S.CancelGeneration is null)
             {
                 S.CancelReported = true;
+                S.CancelGeneration = lease.Generation;
                 S.ItemIndex = item.Index;
                 await _state.WriteStateAsync();
-                await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Cancelled, 0, 0, 0, _silo.Name, "cancelled while queued"));
             }
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, "cancelled while queued"));
             return new StartResult(StartOutcome.Cancelled, null);
         }
 
@@ -99,7 +122,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.ItemIndex = item.Index;
             S.OutputFolder = outputs.Folder;
             await _state.WriteStateAsync();
-            await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Skipped, 0, 0, 0, _silo.Name, "outputs already in storage"));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "outputs already in storage"));
             return new StartResult(StartOutcome.AlreadyFinished, "outputs already in storage");
         }
 
@@ -111,10 +134,14 @@ public sealed class VideoGrain : Grain, IVideoGrain
         S.FinishedAt = null;
         S.Error = null;
         S.OutputFolder = outputs.Folder;
+        S.CancelGeneration = lease.Generation;
+        S.CancelReported = false;
         await _state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
         _suspend = false;
+        _superseded = false;
+        _lease = lease;
         DelayDeactivation(Timeout.InfiniteTimeSpan); // outbound calls and device work do not count as activity
         _worker.Attach(lease.LeaseId, () => _suspend = true);
         _render = RenderAsync(lease, job, item, outputs, _cancel.Token);
@@ -139,6 +166,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             // Not running here: remember it, so the queue's lease finds it cancelled and counts it for the job.
             S.State = VideoState.Cancelled;
+            S.CancelGeneration = null; // applies to the next start, whichever generation it belongs to
+            S.CancelReported = false;
             S.FinishedAt = _time.GetUtcNow();
             await _state.WriteStateAsync();
         }
@@ -153,11 +182,13 @@ public sealed class VideoGrain : Grain, IVideoGrain
         IRenderSession? session = null;
         bool suspended = false;
         string outcome = "failed";
+        string? error = null;
         try
         {
             var info = await _engine.LoadAsync(cancel);
             int stored = await outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel);
-            if (!await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal, 0, _silo.Name, stored > 0 ? $"resuming after chunk {stored - 1}" : null)))
+            if (!await jobGrain.ReportAsync(Report(lease, item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal,
+                    (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
@@ -167,9 +198,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.ChunksDone = stored;
             S.Chunks.RemoveAll(c => c.Index >= stored);
             int framesSoFar = S.Chunks.Sum(c => c.Frames);
+            var renewal = _leases.Renew(lease); // progress: the session is open
 
             while (true)
             {
+                if (renewal.IsCompletedSuccessfully && !renewal.Result)
+                {
+                    // The queue no longer knows this lease (it expired and the item went back): another silo may have it.
+                    _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, S.ChunksDone);
+                    _suspend = true;
+                }
                 if (_suspend)
                 {
                     suspended = true;
@@ -204,7 +242,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 S.ChunksDone = chunk.Index + 1;
                 await _state.WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
-                if (!await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, sw.Elapsed.TotalSeconds, _silo.Name, null)))
+                renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
+                if (!await jobGrain.ReportAsync(Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds }))
                     _cancel!.Cancel();
             }
 
@@ -234,13 +273,20 @@ public sealed class VideoGrain : Grain, IVideoGrain
             { GpuSeconds = gpuSeconds }, cancel);
             await ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel);
             S.ResultRecorded = true;
-            _metrics.GpuSecondsUsed(gpuSeconds);
+            _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
             S.State = VideoState.Completed;
             S.FinishedAt = finishedAt;
             await _state.WriteStateAsync();
             outcome = "completed";
-            await jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, null) { GpuSeconds = gpuSeconds });
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds });
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
+        {
+            suspended = true;
+            outcome = "suspended";
+            S.State = VideoState.Pending;
+            await TryAsync(() => _state.WriteStateAsync());
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -249,26 +295,37 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.CancelReported = true;
             S.FinishedAt = _time.GetUtcNow();
             await TryAsync(() => _state.WriteStateAsync());
-            await TryAsync(() => jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, $"cancelled after {S.ChunksDone} chunks")));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks"));
+        }
+        catch (Exception ex) when (outcome == "completed")
+        {
+            // Everything was stored; only the report failed after its retries. The lease still ends as done.
+            _logger.LogWarning(ex, "Video {Job}/{Video} completed but its report failed: {Message}", jobId, videoId, ex.Message);
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk}", jobId, videoId, S.ChunksDone);
+            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, S.ChunksDone, lease.Attempt, lease.MaxAttempts);
             S.State = VideoState.Failed;
             S.Error = ex.Message;
             S.FinishedAt = _time.GetUtcNow();
+            error = ex.Message;
             await TryAsync(() => _state.WriteStateAsync());
-            await TryAsync(() => jobGrain.ReportAsync(new VideoReport(item.Index, videoId, ProgressKind.Failed, S.ChunksDone, S.ChunksTotal, 0, _silo.Name, ex.Message)));
+            // Not the last attempt: the queue runs it again after a backoff, so the job does not count it yet.
+            var kind = lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying;
+            var message = lease.IsLastAttempt ? ex.Message : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {ex.Message}";
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message));
         }
         finally
         {
             if (session is not null) await TryAsync(async () => await session.DisposeAsync());
             outputs.Dispose();
             _render = null;
+            _lease = null;
             _cancel?.Dispose();
             _cancel = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
-            await TryAsync(() => suspended ? _worker.VideoSuspendedAsync(lease) : _worker.VideoEndedAsync(lease));
+            var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
+            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -282,6 +339,30 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _logger.LogWarning("Video {Key} deactivating while rendering ({Reason}); it will resume from its last stored chunk", this.GetPrimaryKeyString(), reason);
             _suspend = true;
             await render.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
+        }
+    }
+
+    private static bool Supersedes(WorkLease next, WorkLease running) =>
+        next.LeaseId != running.LeaseId && (next.Generation > running.Generation || (next.Generation == running.Generation && next.Attempt > running.Attempt));
+
+    private VideoReport Report(WorkLease lease, int item, string videoId, ProgressKind kind, int done, int total, string? message) =>
+        new(item, videoId, kind, done, total, 0, _silo.Name, string.IsNullOrEmpty(message) ? null : message.Trim()) { Attempt = lease.Attempt, Generation = lease.Generation };
+
+    /// <summary>An outcome report must arrive: it is retried a few times (the job counts it once however often it comes).</summary>
+    private async Task ReportEndAsync(IJobGrain job, VideoReport report)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await job.ReportAsync(report);
+                return;
+            }
+            catch (Exception ex) when (attempt < 4)
+            {
+                _logger.LogWarning(ex, "Video {Key}: report {Kind} failed (try {Try}); retrying", this.GetPrimaryKeyString(), report.Kind, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using HiStream.Abstractions.Queue;
 using HiStream.Grains.Hosting;
+using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
 using HiStream.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace HiStream.Grains.Workers;
 /// <summary>The silo's puller: loads the model, then asks the queue for work whenever a slot is free and hands each
 /// lease to <see cref="VideoStarter"/>. Videos tell it when they end. It starts after the silo is active (so grains
 /// are reachable) and stops first on shutdown through <see cref="SiloDrain"/>. Slot and memory accounting
-/// (<see cref="RenderSlots"/>), lease renewal (<see cref="LeaseRenewer"/>), the queue-depth gauge
+/// (<see cref="RenderSlots"/>), leasing from the queue partitions (<see cref="PartitionedLeaser"/>), the queue-depth gauge
 /// (<see cref="QueueDepthSampler"/>) and job definitions (<see cref="JobDefinitionCache"/>) live in their own parts.</summary>
 public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
@@ -20,10 +21,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private readonly RenderSlots _slots;
     private readonly SlotPlanner _planner;
     private readonly VideoStarter _starter;
-    private readonly LeaseRenewer _renewer;
     private readonly QueueDepthSampler _depth;
     private readonly SiloDrain _drain;
-    private readonly WorkerQueue _queue;
+    private readonly PartitionedLeaser _queue;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
     private readonly ILogger<RenderWorker> _logger;
@@ -33,15 +33,14 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private Task? _loop;
     private int _disposed;
 
-    public RenderWorker(ILocalSiloDetails silo, IRenderEngine engine, RenderSlots slots, SlotPlanner planner, VideoStarter starter, LeaseRenewer renewer,
-        QueueDepthSampler depth, SiloDrain drain, WorkerQueue queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
+    public RenderWorker(ILocalSiloDetails silo, IRenderEngine engine, RenderSlots slots, SlotPlanner planner, VideoStarter starter,
+        QueueDepthSampler depth, SiloDrain drain, PartitionedLeaser queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
     {
         _silo = silo;
         _engine = engine;
         _slots = slots;
         _planner = planner;
         _starter = starter;
-        _renewer = renewer;
         _depth = depth;
         _drain = drain;
         _queue = queue;
@@ -97,19 +96,13 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         if (_drain.IsDraining) suspend();
     }
 
-    /// <summary>The video ended (completed, failed or cancelled): its slot is free and its item leaves the queue.</summary>
-    public async Task VideoEndedAsync(WorkLease lease)
+    /// <summary>The video stopped: its slot is free, and its lease ends at its partition (done; failed: retried after
+    /// a backoff or failed for good; returned: checkpointed for a drain). Leases are renewed by the videos' progress
+    /// (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses its lease.</summary>
+    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error)
     {
         _slots.Release(lease.LeaseId);
-        await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
-        _wake.Release();
-    }
-
-    /// <summary>The video stopped at a chunk boundary without ending (drain): its item goes back to the queue.</summary>
-    public async Task VideoSuspendedAsync(WorkLease lease)
-    {
-        _slots.Release(lease.LeaseId);
-        await _queue.Grain.ReturnAsync(lease.LeaseId);
+        await _queue.EndAsync(lease, outcome, error);
         _wake.Release();
     }
 
@@ -121,7 +114,6 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
             try
             {
                 if (await PullAsync(stop) > 0) continue;
-                await _renewer.RenewIfDueAsync(SiloId);
                 await _depth.SampleIfDueAsync();
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
@@ -165,9 +157,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     {
         var request = _slots.Budget(SiloId);
         if (request.MaxVideos <= 0) return 0;
-        var leases = await _queue.Grain.TryLeaseAsync(request);
+        var leases = await _queue.LeaseAsync(request, stop);
         foreach (var lease in leases) await _starter.StartAsync(lease, stop);
-        return leases.Length;
+        return leases.Count;
     }
 
     public void Dispose()

@@ -1,7 +1,10 @@
 using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
+using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
+using HiStream.Grains.Queue;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
@@ -15,15 +18,17 @@ public sealed class VideoStarter
 {
     private readonly IGrainFactory _grains;
     private readonly ILocalSiloDetails _silo;
-    private readonly WorkerQueue _queue;
+    private readonly PartitionedLeaser _queue;
     private readonly RenderSlots _slots;
     private readonly JobDefinitionCache _jobs;
     private readonly ManifestReader _manifests;
     private readonly ILogger<VideoStarter> _logger;
+    private readonly TimeSpan _retryAfterRunning;
 
-    public VideoStarter(IGrainFactory grains, ILocalSiloDetails silo, WorkerQueue queue, RenderSlots slots, JobDefinitionCache jobs,
-        ManifestReader manifests, ILogger<VideoStarter> logger)
+    public VideoStarter(IGrainFactory grains, ILocalSiloDetails silo, PartitionedLeaser queue, RenderSlots slots, JobDefinitionCache jobs,
+        ManifestReader manifests, IOptions<FarmOptions> options, ILogger<VideoStarter> logger)
     {
+        _retryAfterRunning = options.Value.RetryBackoff;
         _grains = grains;
         _silo = silo;
         _queue = queue;
@@ -43,7 +48,7 @@ public sealed class VideoStarter
             if (job is null)
             {
                 _slots.Release(lease.LeaseId);
-                await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, "job unknown");
                 return;
             }
             var item = await ReadItemAsync(job, lease, stop);
@@ -54,7 +59,7 @@ public sealed class VideoStarter
         {
             _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
             _slots.Release(lease.LeaseId);
-            await _queue.Grain.ReturnAsync(lease.LeaseId);
+            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
             return;
         }
         await SettleAsync(lease, result);
@@ -72,8 +77,10 @@ public sealed class VideoStarter
             _logger.LogError(ex, "Job {Job} item {Item}: manifest unreadable", lease.JobId, lease.ItemIndex);
             _slots.Release(lease.LeaseId);
             var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
-            await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, _silo.Name, $"manifest entry unreadable: {ex.Message}"));
-            await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
+            // Reading it again will not help: the item fails for good.
+            await _grains.GetGrain<IJobGrain>(lease.JobId).ReportAsync(new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, _silo.Name,
+                $"manifest entry unreadable: {ex.Message}") { Attempt = lease.Attempt, Generation = lease.Generation });
+            await _queue.EndAsync(lease, LeaseOutcome.Done, ex.Message);
             return null;
         }
     }
@@ -97,17 +104,20 @@ public sealed class VideoStarter
         switch (result.Outcome)
         {
             case StartOutcome.Started:
-                break; // the video calls VideoEndedAsync or VideoSuspendedAsync
+                break; // the video calls VideoEndedAsync when it stops
             case StartOutcome.AlreadyRunning:
-                _slots.Release(lease.LeaseId); // the silo running it completes the item
+                // Still rendering under an older lease (an older generation, or a lease that expired while its device
+                // call hung; the video stops that render now): try again once it has let go.
+                _slots.Release(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "already rendering", _retryAfterRunning);
                 break;
             case StartOutcome.WrongSilo:
                 _slots.Release(lease.LeaseId);
-                await _queue.Grain.ReturnAsync(lease.LeaseId);
+                await _queue.EndAsync(lease, LeaseOutcome.Returned, "activation on another silo");
                 break;
             default:
                 _slots.Release(lease.LeaseId);
-                await _queue.Grain.CompleteAsync(lease.JobId, lease.ItemIndex);
+                await _queue.EndAsync(lease, LeaseOutcome.Done, null);
                 break;
         }
     }

@@ -24,7 +24,7 @@ public static class HiStreamClustering
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
                 return silo;
             case "redis":
-                silo.UseRedisClustering(RedisConnection(configuration));
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, RedisAddress(configuration)));
                 break;
             case "azuretable":
                 var connection = TableConnection(configuration);
@@ -60,7 +60,7 @@ public static class HiStreamClustering
                 client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000));
                 break;
             case "redis":
-                client.UseRedisClustering(RedisConnection(configuration));
+                client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, RedisAddress(configuration)));
                 break;
             case "azuretable":
                 var connection = TableConnection(configuration);
@@ -90,7 +90,7 @@ public static class HiStreamClustering
         o.ServiceId = configuration["Orleans:ServiceId"] ?? "histream-farm";
     }
 
-    private static string RedisConnection(IConfiguration configuration) =>
+    private static string RedisAddress(IConfiguration configuration) =>
         configuration["Orleans:Redis"] is { Length: > 0 } redis ? redis
             : throw new InvalidOperationException("Orleans:Clustering:Provider is redis: set Orleans:Redis.");
 

@@ -54,7 +54,7 @@ public static class HiStreamSiloExtensions
             case "redis":
                 connection ??= configuration["Orleans:Redis"];
                 if (string.IsNullOrWhiteSpace(connection)) throw new InvalidOperationException("Farm:State:Provider is redis: set Farm:State:ConnectionString (or Orleans:Redis).");
-                silo.AddRedisGrainStorage(FarmStorage.Name, o => o.ConfigurationOptions = ConfigurationOptions.Parse(connection));
+                silo.AddRedisGrainStorage(FarmStorage.Name, o => o.ConfigurationOptions = RedisConnection.Options(configuration, connection));
                 break;
             default:
                 throw new InvalidOperationException($"Farm:State:Provider '{provider}' is not one of memory, azureblob, redis.");

@@ -80,6 +80,6 @@ public sealed class FarmRenderTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.Equal(jobId, again.Status.JobId);
         await Task.Delay(1000);
         Assert.Equal(blobs, await farm.ResultBlobsAsync());
-        Assert.Equal(0, (await farm.Grains.GetGrain<HiStream.Abstractions.Queue.IWorkQueueGrain>("default").GetSnapshotAsync()).PendingItems);
+        Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).PendingItems);
     }
 }

@@ -5,12 +5,13 @@ using HiStream.Gateway.Jobs;
 
 namespace HiStream.Farm.Tests.Cluster;
 
-/// <summary>Videos that fail are counted and kept; retry queues exactly those again.</summary>
+/// <summary>A failing video is retried automatically up to its attempt budget, then fails for good with its error;
+/// a user's retry queues exactly those again.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RetryTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task FailedItemsAreRetriedAndThenComplete()
+    public async Task FailedItemsAreRetriedUpToTheirAttemptsThenListedWithTheirErrorsAndRetriedByTheUser()
     {
         // An ffmpeg that fails while a flag file exists: the first attempt of every video fails writing its frames.
         var dir = Directory.CreateTempSubdirectory("histream-ffmpeg-");
@@ -20,7 +21,11 @@ public sealed class RetryTests(AzuriteFixture azurite)
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await File.WriteAllTextAsync(flag, "");
 
-        await using var farm = await FarmCluster.StartAsync(azurite, [2], o => o.Ffmpeg = script);
+        await using var farm = await FarmCluster.StartAsync(azurite, [2], o =>
+        {
+            o.Ffmpeg = script;
+            o.MaxAttempts = 2;
+        });
         await farm.Submitter().SubmitAsync(Prompts.Job("flaky"), ManifestSources.Inline(Prompts.Items(3)), default);
         var job = farm.Grains.GetGrain<IJobGrain>("flaky");
         var failed = await farm.WaitForJobAsync("flaky", TimeSpan.FromMinutes(2));
@@ -28,6 +33,12 @@ public sealed class RetryTests(AzuriteFixture azurite)
         Assert.Equal(3, failed.Failed);
         var failedItems = await job.GetFailedItemsAsync(0, 10);
         Assert.Equal(new[] { 0, 1, 2 }, failedItems);
+        var failures = await job.GetFailuresAsync(0, 10);
+        Assert.Equal(3, failures.Total);
+        Assert.All(failures.Items, f => Assert.Equal(2, f.Attempts)); // failed, backed off, failed again: then for good
+        Assert.All(failures.Items, f => Assert.Contains("encoder unavailable", f.Error));
+        var retried = await JobEvents.WaitForAsync(job, e => e.Kind == ProgressKind.Retrying, TimeSpan.FromSeconds(30));
+        Assert.Contains("attempt 1 of 2 failed", retried.Message);
         var video = await farm.Grains.GetGrain<IVideoGrain>(VideoKey.GrainKey("flaky", VideoKey.DefaultVideoId("flaky", 1))).GetStatusAsync();
         Assert.Equal(VideoState.Failed, video.State);
         Assert.Contains("encoder unavailable", video.Error);
@@ -40,7 +51,7 @@ public sealed class RetryTests(AzuriteFixture azurite)
         Assert.Equal((3, 0), (done.Completed, done.Failed));
         Assert.Empty(await job.GetFailedItemsAsync(0, 10));
         var meta = await Metadata.ReadAsync(farm.Blobs, farm.ResultsContainer, $"flaky/{VideoKey.DefaultVideoId("flaky", 1)}");
-        Assert.Equal(2, meta.Attempts);
+        Assert.Equal(3, meta.Attempts); // two automatic attempts, then the user's retry
         dir.Delete(recursive: true);
     }
 }

@@ -1,5 +1,4 @@
 using HiStream.Abstractions.Jobs;
-using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
 using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Gateway.Jobs;
@@ -63,7 +62,7 @@ public sealed class SchedulingTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.False(await farm.Blobs.ExistsAsync(farm.ResultsContainer, $"cancel-video/{videoId}/metadata.json"));
         Assert.True(await farm.Blobs.ExistsAsync(farm.ResultsContainer, $"cancel-video/{VideoKey.DefaultVideoId("cancel-video", 1)}/metadata.json"));
         Assert.Equal(0, farm.Workers[0].Busy);
-        Assert.Equal(0, (await farm.Grains.GetGrain<IWorkQueueGrain>("default").GetSnapshotAsync()).LeasedItems);
+        Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).LeasedItems);
     }
 
     [Fact]
@@ -80,7 +79,7 @@ public sealed class SchedulingTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.Equal(JobState.Cancelled, status.State);
         Assert.Equal(4, status.Cancelled + status.Completed);
         Assert.Equal(0, status.Rendering);
-        var queue = await farm.Grains.GetGrain<IWorkQueueGrain>("default").GetSnapshotAsync();
+        var queue = await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, queue.PendingItems);
         Assert.Equal(0, queue.LeasedItems);
         Assert.Equal(0, farm.Workers[0].Busy);

@@ -10,7 +10,7 @@ namespace HiStream.Farm.Tests.Deployment;
 public static partial class FarmChecks
 {
     /// <summary>Secrets the farm expects to exist outside the render (created once by the operator).</summary>
-    public static readonly string[] ExternalSecretKeys = ["connectionString"];
+    public static readonly string[] ExternalSecretKeys = ["connectionString", "password"];
 
     public static (V1PodTemplateSpec Pod, V1Container Container, string Workload) Find(Manifests m, string container)
     {

@@ -114,7 +114,7 @@ public sealed class Manifests
             if (source.SecretRef is { } sr)
             {
                 var secrets = Objects.OfType<V1Secret>().Where(s => s.Metadata.Name == sr.Name).ToList();
-                if (secrets.Count == 0) external.Add($"Secret/{sr.Name}");
+                if (secrets.Count == 0 && sr.Optional != true) external.Add($"Secret/{sr.Name}");
                 foreach (var s in secrets)
                 {
                     foreach (var k in s.Data?.Keys ?? []) env[k] = null;

@@ -135,16 +135,27 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
         var items = results.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(2, items.Count);
         Assert.Contains(items, i => i.GetProperty("videoId").GetString() == "shot-a");
+        using var plain = new HttpClient();
         foreach (var item in items)
         {
-            var url = item.GetProperty("video").GetString()!;
-            Assert.StartsWith("http://127.0.0.1:", url);
-            Assert.EndsWith("/video.mp4", url);
+            // Azure: short-lived read-only SAS URLs that work without any other credential.
+            var url = new Uri(item.GetProperty("video").GetString()!);
+            Assert.StartsWith("http://127.0.0.1:", url.ToString());
+            Assert.EndsWith("/video.mp4", url.AbsolutePath);
+            Assert.Contains("sig=", url.Query);
+            var download = await plain.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.True((await download.Content.ReadAsByteArrayAsync()).Length > 0);
         }
+        // The gateway's file route redirects to such a URL on Azure.
+        var noRedirect = new HttpClient(_host.Server.CreateHandler()) { BaseAddress = Http.BaseAddress };
+        var redirect = await noRedirect.GetAsync("/jobs/http-job/videos/shot-a/files/video.mp4");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.Contains("sig=", redirect.Headers.Location!.Query);
 
         var video = await Http.GetFromJsonAsync<JsonElement>("/jobs/http-job/videos/shot-a");
         Assert.Equal("completed", video.GetProperty("status").GetProperty("state").GetString());
-        Assert.EndsWith("shot-a/metadata.json", video.GetProperty("files").GetProperty("metadata").GetString());
+        Assert.EndsWith("shot-a/metadata.json", new Uri(video.GetProperty("files").GetProperty("metadata").GetString()!).AbsolutePath);
         var second = await Http.GetFromJsonAsync<JsonElement>($"/jobs/http-job/videos/{VideoKey.DefaultVideoId("http-job", 1)}");
         Assert.Equal(2, second.GetProperty("status").GetProperty("chunksTotal").GetInt32());
         var meta = await Metadata.ReadAsync(_host.Farm.Blobs, _host.Farm.ResultsContainer, $"http-job/{VideoKey.DefaultVideoId("http-job", 1)}");

@@ -18,12 +18,14 @@ public sealed class GatewayHost : IAsyncLifetime
 
     public FarmCluster Farm { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
+    public TestServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Farm = await FarmCluster.StartAsync(_azurite, [2]);
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
+        builder.Configuration["Gateway:Auth:Anonymous"] = "true"; // these tests are about the API, not keys (see TenantTests)
         builder.Configuration["Gateway:Limits:ManifestPageSize"] = "2";
         builder.Configuration["Gateway:Limits:MaxFrames"] = "101";
         builder.Configuration["Farm:JobsContainer"] = Farm.Farm.JobsContainer;
@@ -35,6 +37,7 @@ public sealed class GatewayHost : IAsyncLifetime
         _app.MapGateway();
         await _app.StartAsync();
         Client = _app.GetTestClient();
+        Server = _app.GetTestServer();
     }
 
     public async Task DisposeAsync()

@@ -15,16 +15,19 @@ namespace HiStream.Farm.Tests.Infrastructure;
 /// Each cluster gets its own containers.</summary>
 public sealed class FarmCluster : IAsyncDisposable
 {
-    private FarmCluster(InProcessTestCluster cluster, AzureBlobStore blobs, FarmOptions farm, string suffix)
+    private FarmCluster(InProcessTestCluster cluster, AzureBlobStore blobs, IBlobStore results, FarmOptions farm, string suffix)
     {
         Cluster = cluster;
         Blobs = blobs;
+        Results = results;
         Farm = farm;
         Suffix = suffix;
     }
 
     public InProcessTestCluster Cluster { get; }
     public AzureBlobStore Blobs { get; }
+    /// <summary>The store the silos write results to: <see cref="Blobs"/> unless the cluster was given another.</summary>
+    public IBlobStore Results { get; }
     public FarmOptions Farm { get; }
     public string Suffix { get; }
     public IGrainFactory Grains => Cluster.Client;
@@ -36,7 +39,7 @@ public sealed class FarmCluster : IAsyncDisposable
         new(Blobs, Grains, Options.Create(limits ?? new GatewayLimits()), Options.Create(Farm), TimeProvider.System);
 
     public static async Task<FarmCluster> StartAsync(AzuriteFixture azurite, int[] slotsPerSilo, Action<FarmOptions>? configure = null, string? stateContainer = null,
-        IReadOnlyDictionary<string, string?>? settingsOverride = null)
+        IReadOnlyDictionary<string, string?>? settingsOverride = null, Action<int, IServiceCollection>? services = null, IBlobStore? resultStore = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var farm = new FarmOptions
@@ -46,6 +49,8 @@ public sealed class FarmCluster : IAsyncDisposable
             PollInterval = TimeSpan.FromMilliseconds(100),
             LeaseDuration = TimeSpan.FromSeconds(30),
             LeaseRenewInterval = TimeSpan.FromSeconds(5),
+            RetryBackoff = TimeSpan.FromMilliseconds(200),
+            RetryBackoffMax = TimeSpan.FromSeconds(2),
         };
         configure?.Invoke(farm);
         var settings = new Dictionary<string, string?>
@@ -63,7 +68,7 @@ public sealed class FarmCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             int index = Interlocked.Increment(ref created) - 1;
-            silo.AddHiStreamSilo(configuration, blobs);
+            silo.AddHiStreamSilo(configuration, resultStore ?? blobs);
             silo.Services.Configure<FarmOptions>(o =>
             {
                 o.JobsContainer = farm.JobsContainer;
@@ -73,14 +78,48 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.LeaseRenewInterval = farm.LeaseRenewInterval;
                 o.DrainTimeout = farm.DrainTimeout;
                 o.Ffmpeg = farm.Ffmpeg;
+                o.QueuePartitions = farm.QueuePartitions;
+                o.MaxAttempts = farm.MaxAttempts;
+                o.RetryBackoff = farm.RetryBackoff;
+                o.RetryBackoffMax = farm.RetryBackoffMax;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
+            services?.Invoke(index, silo.Services);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        var result = new FarmCluster(cluster, blobs, farm, suffix);
+        var result = new FarmCluster(cluster, blobs, resultStore ?? blobs, farm, suffix);
         await Task.WhenAll(result.Workers.Select(w => w.Ready)).WaitAsync(TimeSpan.FromMinutes(2));
         return result;
+    }
+
+    public Task<HiStream.Abstractions.Queue.QueueSnapshot> QueueAsync() =>
+        HiStream.Grains.Queue.FarmQueue.SnapshotAsync(Grains, Farm.QueuePartitions, TimeSpan.FromSeconds(30));
+
+    /// <summary>The queue once no lease is out any more (a video's lease ends just after its last report).</summary>
+    public async Task<HiStream.Abstractions.Queue.QueueSnapshot> WaitForIdleQueueAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var snapshot = await QueueAsync();
+            if (snapshot.LeasedItems == 0 || DateTime.UtcNow > deadline) return snapshot;
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Polls the job's status until <paramref name="condition"/> holds.</summary>
+    public async Task<JobStatus> WaitForStatusAsync(string jobId, Func<JobStatus, bool> condition, TimeSpan timeout)
+    {
+        var job = Grains.GetGrain<IJobGrain>(jobId);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (condition(status)) return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {jobId}: condition not met in {timeout}: {status}");
+            await Task.Delay(100);
+        }
     }
 
     public async Task<JobStatus> WaitForJobAsync(string jobId, TimeSpan timeout)

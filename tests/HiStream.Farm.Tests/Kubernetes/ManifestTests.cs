@@ -50,7 +50,7 @@ public sealed class ManifestTests
     public void EveryManifestParsesStrictly()
     {
         var objects = Objects();
-        Assert.Equal(9, objects.Count);
+        Assert.Equal(11, objects.Count);
         Assert.All(objects, o => Assert.NotNull(((IKubernetesObject<V1ObjectMeta>)o).Metadata.Name));
     }
 

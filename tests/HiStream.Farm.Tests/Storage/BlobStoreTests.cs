@@ -61,8 +61,39 @@ public sealed class BlobStoreTests(AzuriteFixture azurite)
     public async Task LocalStoreRefusesNamesOutsideItsFolder()
     {
         var store = new LocalFolderBlobStore(Path.GetTempPath());
-        await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync("c", "../escape", BinaryData.Empty, "x"));
-        Assert.Throws<ArgumentException>(() => store.GetUri("c", "a/../../b"));
+        await Assert.ThrowsAsync<InvalidBlobNameException>(() => store.PutAsync("ccc", "../escape", BinaryData.Empty, "x"));
+        Assert.Throws<InvalidBlobNameException>(() => store.GetUri("ccc", "a/../../b"));
+        Assert.Throws<InvalidBlobNameException>(() => store.GetUri("/tmp", "secret.txt"));
+    }
+
+    /// <summary>A read-only SAS URL from the account key reads the blob with no other credential, cannot write, and
+    /// stops working once it expires; the plain URL needs the key.</summary>
+    [Fact]
+    public async Task AzureSasUrlsReadUntilTheyExpire()
+    {
+        var store = azurite.CreateStore();
+        var container = $"c-{Guid.NewGuid():N}"[..12];
+        await store.PutAsync(container, "job/v/video.mp4", BinaryData.FromString("the video"), "video/mp4");
+        using var http = new HttpClient();
+        Assert.False((await http.GetAsync(store.GetUri(container, "job/v/video.mp4"))).IsSuccessStatusCode);
+
+        var expires = DateTimeOffset.UtcNow.AddSeconds(3);
+        var url = await store.TryGetReadUrlAsync(container, "job/v/video.mp4", expires);
+        Assert.NotNull(url);
+        Assert.Contains("sp=r", url!.Query);
+        var read = await http.GetAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal("the video", await read.Content.ReadAsStringAsync());
+        var write = await http.PutAsync(url, new StringContent("overwritten") { Headers = { { "x-ms-blob-type", "BlockBlob" } } });
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Equal("the video", (await store.TryReadAsync(container, "job/v/video.mp4"))!.ToString());
+
+        // Wait for the expiry on the clock (SAS times have one-second resolution), then the same URL is refused.
+        while (DateTimeOffset.UtcNow < expires.AddSeconds(1.5)) await Task.Delay(250);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await http.GetAsync(url)).StatusCode);
+
+        Assert.Null(await new LocalFolderBlobStore(Directory.CreateTempSubdirectory("histream-blobs-").FullName)
+            .TryGetReadUrlAsync(container, "job/v/video.mp4", expires)); // the local store has the gateway serve files instead
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using HiStream.Engine.Numerics;
 using TorchSharp;
 using TorchSharp.Utils;
 using TorchSharp.Modules;
@@ -24,5 +25,5 @@ internal sealed class PatchEmbedding : torch.nn.Module
     /// <param name="x">[B, in_dim, F, H, W]</param>
     /// <returns>Raw conv output [B, dim, F/pt, H/ph, W/pw].</returns>
     public torch.Tensor Forward(torch.Tensor x) =>
-        torch.nn.functional.conv3d(x, _weight, _bias, strides: _patch);
+        EngineConvolution.Conv3d(x, _weight, _bias, _patch, [0, 0, 0]);
 }

@@ -1,6 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using F = TorchSharp.torch.nn.functional;
+using HiStream.Engine.Numerics;
 
 namespace HiStream.Engine.Vae.Layers;
 
@@ -31,6 +31,13 @@ internal sealed class CausalConv3d : torch.nn.Module
     public long InChannels { get; }
     public long OutChannels { get; }
 
+    /// <summary>The CPU kernels (chosen by the model's load-time <see cref="ConvolutionCheck"/>).</summary>
+    public ConvolutionKernels Kernels { get; set; }
+
+    /// <summary>The 2D convolutions this layer runs (one per number of taps that see real frames), for <see cref="ConvolutionCheck"/>.</summary>
+    public IEnumerable<ConvolutionShape> Shapes =>
+        Enumerable.Range(1, (int)_weight.shape[2]).Select(taps => new ConvolutionShape(taps * InChannels, OutChannels, _weight.shape[3], _spacePad));
+
     /// <summary>Whether the conv looks at past frames (and so takes a feature-cache slot).</summary>
     public bool IsTemporal => _timePad > 0;
 
@@ -47,7 +54,7 @@ internal sealed class CausalConv3d : torch.nn.Module
     /// </remarks>
     public torch.Tensor Forward(torch.Tensor x, torch.Tensor? history)
     {
-        if (_timePad == 0) return F.conv3d(x, _weight, _bias, padding: [0, _spacePad, _spacePad]);
+        if (_timePad == 0) return EngineConvolution.Conv3d(x, _weight, _bias, [1, 1, 1], [0, _spacePad, _spacePad], Kernels);
         long kernelT = _weight.shape[2];
         long historyFrames = history?.shape[2] ?? 0;
         long front = 2 * _timePad - historyFrames;
@@ -74,7 +81,7 @@ internal sealed class CausalConv3d : torch.nn.Module
                     }
                     using var input = frames.Count == 1 ? frames[0].alias() : torch.cat(frames, 1);
                     weights[skip] ??= TapMajorWeight(skip);
-                    using var y = F.conv2d(input, weights[skip]!, _bias, padding: [_spacePad, _spacePad]);
+                    using var y = EngineConvolution.Conv2d(input, weights[skip]!, _bias, _spacePad, Kernels);
                     using var target = output.select(2, o);
                     target.copy_(y);
                 }

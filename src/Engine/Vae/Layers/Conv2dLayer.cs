@@ -1,6 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using F = TorchSharp.torch.nn.functional;
+using HiStream.Engine.Numerics;
 
 namespace HiStream.Engine.Vae.Layers;
 
@@ -20,5 +20,11 @@ internal sealed class Conv2dLayer : torch.nn.Module
         _pad = kernel / 2;
     }
 
-    public torch.Tensor Forward(torch.Tensor x) => F.conv2d(x, _weight, _bias, padding: [_pad, _pad]);
+    /// <summary>The CPU kernels (chosen by the model's load-time <see cref="ConvolutionCheck"/>).</summary>
+    public ConvolutionKernels Kernels { get; set; }
+
+    /// <summary>The convolution this layer runs, for <see cref="ConvolutionCheck"/>.</summary>
+    public ConvolutionShape Shape => new(_weight.shape[1], _weight.shape[0], _weight.shape[2], _pad);
+
+    public torch.Tensor Forward(torch.Tensor x) => EngineConvolution.Conv2d(x, _weight, _bias, _pad, Kernels);
 }

@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace HiStream.Abstractions.Tenants;
+
+/// <summary>The jobs of one tenant (key: the tenant name, <see cref="NoTenant"/> for jobs submitted without one), so
+/// the gateway can list them and count what the tenant has queued against its quotas without scanning the farm.</summary>
+[Alias("histream.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>The key of the jobs that no tenant owns (embedded CLI, anonymous gateway, admin).</summary>
+    public const string NoTenant = "_";
+
+    /// <summary>Records a job (idempotent); it counts as active until <see cref="MarkFinishedAsync"/>.</summary>
+    [Alias("AddJob")]
+    Task AddJobAsync(string jobId);
+
+    /// <summary>Job ids, newest first (paged).</summary>
+    [AlwaysInterleave, Alias("GetJobs")]
+    Task<string[]> GetJobsAsync(int skip, int take);
+
+    /// <summary>The jobs not yet known to be finished.</summary>
+    [AlwaysInterleave, Alias("GetActiveJobs")]
+    Task<string[]> GetActiveJobsAsync();
+
+    [Alias("MarkFinished")]
+    Task MarkFinishedAsync(string[] jobIds);
+}
