@@ -3,7 +3,7 @@ using HiStream.Engine.Sampling;
 namespace HiStream.Bench;
 
 /// <summary>Command line of the benchmark.</summary>
-public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads, int Repeats, string? Checkpoint)
+public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samplers, string? OutputPath, int? Threads, int Repeats, string? Checkpoint, string? JsonPath = null)
 {
     public const string Usage = """
         HiStream.Bench: per-frame denoising latency of every sampler, side by side on one model and machine.
@@ -18,13 +18,15 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
           --repeats N              rounds over all samplers; the fastest run of each is reported (default: preset)
           --checkpoint FILE        real DiT weights (Wan2.1 / Self-Forcing; needs the 1.3B dims) instead of seeded-random ones
           --out FILE               also write the markdown table to FILE
+          --json FILE              also write the results as JSON (what scripts/gpu-check.sh reads)
+          --libtorch DIR           run on this existing libtorch (a PyTorch install's torch/lib; env HISTREAM_LIBTORCH)
         """;
 
     /// <summary>Parses the arguments; prints the usage and returns null on --help or an error.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
         var preset = BenchPreset.Cpu;
-        string? device = null, dtype = null, output = null, checkpoint = null;
+        string? device = null, dtype = null, output = null, checkpoint = null, json = null;
         int? frames = null, wanSteps = null, threads = null, repeats = null;
         IReadOnlyList<string> samplers = SamplerFactory.Names.ToArray();
         try
@@ -46,6 +48,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                     case "--threads": threads = PositiveInt(Value(), "--threads"); break;
                     case "--repeats": repeats = PositiveInt(Value(), "--repeats"); break;
                     case "--out": output = Value(); break;
+                    case "--json": json = Value(); break;
                     case "--checkpoint": checkpoint = Value(); break;
                     case "--samplers":
                         samplers = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -67,7 +70,7 @@ public sealed record BenchOptions(BenchPreset Preset, IReadOnlyList<string> Samp
                 LatentFrames = frames ?? preset.LatentFrames,
                 WanMeasuredSteps = wanSteps is { } w ? (w <= 0 || w >= preset.WanSteps ? null : w) : preset.WanMeasuredSteps,
             };
-            return new BenchOptions(preset, samplers, output, threads, repeats ?? preset.Repeats, checkpoint);
+            return new BenchOptions(preset, samplers, output, threads, repeats ?? preset.Repeats, checkpoint, json);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

@@ -29,14 +29,14 @@ public static class BenchReport
             ? "–"
             : $"{F(PerFrame(baseline) / PerFrame(r), format)}x / {F(CpuPerFrame(baseline) / CpuPerFrame(r), format)}x";
 
-        sb.AppendLine("| sampler | model passes | s / frame (wall) | CPU s / frame | speed-up vs wan-bidirectional (wall / CPU) | speed-up vs self-forcing (wall / CPU) | analytic GFLOP / frame | analytic ratio vs wan / vs self-forcing | GFLOP/s (wall) | peak KV cache |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| sampler | model passes | s / frame (wall) | CPU s / frame | speed-up vs wan-bidirectional (wall / CPU) | speed-up vs self-forcing (wall / CPU) | analytic GFLOP / frame | analytic ratio vs wan / vs self-forcing | GFLOP/s (wall) | peak KV cache | peak device memory |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             string kv = r.PeakKvCacheBytes is { } b ? Bytes(b) : "none";
             string flopRatio = $"{(wan is null ? "–" : F(wan.AnalyticFlops / r.AnalyticFlops, "0.0") + "x")} / {(sf is null ? "–" : F(sf.AnalyticFlops / r.AnalyticFlops, "0.00") + "x")}";
             sb.AppendLine($"| {r.Sampler}{(r.Note.Length > 0 ? " *" : "")} | {r.ModelPasses} | {F(PerFrame(r), "0.000")} | {F(CpuPerFrame(r), "0.000")} | {Ratio(wan, r, "0.0")} | {Ratio(sf, r, "0.00")} | " +
-                          $"{F(r.AnalyticFlops / preset.PixelFrames / 1e9, "0.0")} | {flopRatio} | {F(r.AnalyticFlops / r.DenoiseSeconds / 1e9, "0")} | {kv} |");
+                          $"{F(r.AnalyticFlops / preset.PixelFrames / 1e9, "0.0")} | {flopRatio} | {F(r.AnalyticFlops / r.DenoiseSeconds / 1e9, "0")} | {kv} | {(r.PeakDeviceBytes is { } d ? Bytes(d) : "–")} |");
         }
         foreach (var r in results.Where(r => r.Note.Length > 0)) sb.AppendLine().Append($"\\* {r.Sampler}: {r.Note}");
         sb.AppendLine();

@@ -6,6 +6,8 @@ namespace HiStream.Bench;
 /// <param name="CpuSeconds">Process CPU time (all threads) of the run; on a shared machine it tracks the work done
 /// much better than the wall time, which also counts the time other processes held the cores.</param>
 /// <param name="TimeScale">Factor applied to the measured time (only for a partially-run bidirectional baseline).</param>
+/// <param name="PeakDeviceBytes">Peak device memory in use during the video (whole process: weights, caches,
+/// activations, CUDA context; polled with cudaMemGetInfo); null on CPU.</param>
 public sealed record BenchResult(
     string Sampler, double DenoiseSeconds, IReadOnlyList<double> ChunkSeconds, double CpuSeconds, IReadOnlyList<double> ChunkCpuSeconds,
-    int ModelPasses, long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note);
+    int ModelPasses, long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note, long? PeakDeviceBytes = null);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HiStream.Engine.Native;
 using HiStream.Engine.Sampling;
 using TorchSharp;
 
@@ -49,6 +50,7 @@ public sealed class BenchRunner
         var chunkSeconds = new List<double>();
         var chunkCpu = new List<double>();
         int passes = 0;
+        using var deviceMemory = DeviceMemoryMonitor.Start();
         var clock = Stopwatch.StartNew();
         var total = Stopwatch.StartNew();
         double cpuStart = CpuNow(), cpuChunk = cpuStart;
@@ -88,7 +90,8 @@ public sealed class BenchRunner
             };
             flops = _flops.TotalFlops(SamplerPassShapes.HiStream(settings, request));
         }
-        return new BenchResult(sampler, seconds * scale, chunkSeconds, cpuSeconds * scale, chunkCpu, passes, sawCache ? peakKv : null, flops, scale, note);
+        return new BenchResult(sampler, seconds * scale, chunkSeconds, cpuSeconds * scale, chunkCpu, passes, sawCache ? peakKv : null, flops, scale, note,
+            deviceMemory?.PeakBytes);
     }
 
     private static double CpuNow()

@@ -1,17 +1,31 @@
 using HiStream.Bench;
 using HiStream.Engine;
 using HiStream.Engine.Models;
+using HiStream.Engine.Native;
 using HiStream.Engine.Sampling;
 using TorchSharp;
 
 // Side-by-side denoising benchmark of the four samplers on one model, one request, one machine.
 // dotnet run --project bench/HiStream.Bench -c Release -- --preset cpu
 // dotnet run --project bench/HiStream.Bench -c Release -p:TorchBackend=cuda -- --preset gpu-1080p --device cuda --dtype bfloat16
+// On a machine with PyTorch: a -p:TorchBackend=external build with --libtorch DIR (or HISTREAM_LIBTORCH, or python3's torch).
 
+var log = (string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}");
+LibTorchInfo libtorch;
+try
+{
+    var request = LibTorchRequest.FromArgsOrEnvironment(args, out args);
+    if (args.Contains("--help") || args.Contains("-h")) { BenchOptions.Parse(args); return 0; }
+    libtorch = TorchNative.Initialize(request, log);
+}
+catch (Exception e) when (e is LibTorchLoadException or ArgumentException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 3;
+}
 var options = BenchOptions.Parse(args);
 if (options is null) return 2;
 var preset = options.Preset;
-var log = (string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}");
 
 var device = TorchRuntime.ParseDevice(preset.Device);
 var dtype = TorchRuntime.ParseDType(preset.DType);
@@ -44,7 +58,7 @@ for (int round = 0; round < options.Repeats; round++)
 }
 var results = options.Samplers.Select(s => BenchAggregate.Fastest(runs[s])).ToList();
 
-string machine = $"{BenchMachine.Describe(device)}; load average {loadBefore} before, {BenchMachine.LoadAverage()} after";
+string machine = $"{BenchMachine.Describe(device)}; {libtorch.Describe()}; load average {loadBefore} before, {BenchMachine.LoadAverage()} after";
 string weights = options.Checkpoint is null ? "seeded-random (no checkpoint; timing does not depend on weight values)" : dit.WeightsSource;
 var table = BenchReport.Render(preset, machine, weights, results);
 Console.WriteLine(table);
@@ -53,5 +67,10 @@ if (options.OutputPath is { } path)
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     File.WriteAllText(path, table);
     log($"wrote {path}");
+}
+if (options.JsonPath is { } jsonPath)
+{
+    BenchJson.Write(jsonPath, preset, machine, libtorch, results);
+    log($"wrote {jsonPath}");
 }
 return 0;

@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
-# HiStream render silo: Orleans silo + TorchSharp engine + ffmpeg. Two final stages:
+# HiStream render silo: Orleans silo + TorchSharp engine + ffmpeg. Three final stages:
 #   cuda (default): NVIDIA CUDA runtime base, TorchSharp-cuda-linux (-p:TorchBackend=cuda)
 #     docker build -f deploy/docker/silo.Dockerfile -t histream-silo:cuda .
+#   pytorch: an existing PyTorch CUDA image; the silo runs on that image's libtorch (-p:TorchBackend=external,
+#     HISTREAM_LIBTORCH), found and checked with the same commands as scripts/gpu-check.sh (docs/gpu.md)
+#     docker build -f deploy/docker/silo.Dockerfile --target pytorch -t histream-silo:pytorch .
 #   cpu: ASP.NET runtime base, TorchSharp-cpu (the tiny seeded model, or real weights on CPU for tests)
 #     docker build -f deploy/docker/silo.Dockerfile --target cpu -t histream-silo:cpu .
 # Build context: the repository root (see /.dockerignore).
@@ -12,6 +15,8 @@
 
 ARG DOTNET_VERSION=10.0
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-runtime-ubuntu24.04
+# Any image whose python3 imports a CUDA build of torch (pytorch/pytorch, nvcr.io/nvidia/pytorch, ...).
+ARG PYTORCH_IMAGE=pytorch/pytorch:2.11.0-cuda13.0-cudnn9-runtime
 
 # ---- build: restore with only the project files first, so source edits reuse the package layer ----
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build-base
@@ -36,7 +41,19 @@ COPY src/ src/
 RUN --mount=type=cache,target=/root/.nuget/packages \
     dotnet publish src/Silo/HiStream.Silo.csproj -c Release -o /app --no-restore -p:TorchBackend=cpu -p:UseAppHost=false
 
-# The ASP.NET Core runtime, copied into the CUDA image below.
+# TorchSharp without libtorch (the PyTorch image has one), plus the GPU check program for the build-time symbol check.
+FROM build-base AS build-external
+COPY tools/HiStream.GpuCheck/HiStream.GpuCheck.csproj tools/HiStream.GpuCheck/
+RUN --mount=type=cache,target=/root/.nuget/packages \
+    dotnet restore src/Silo/HiStream.Silo.csproj -p:TorchBackend=external \
+ && dotnet restore tools/HiStream.GpuCheck/HiStream.GpuCheck.csproj -p:TorchBackend=external
+COPY src/ src/
+COPY tools/HiStream.GpuCheck/ tools/HiStream.GpuCheck/
+RUN --mount=type=cache,target=/root/.nuget/packages \
+    dotnet publish src/Silo/HiStream.Silo.csproj -c Release -o /app --no-restore -p:TorchBackend=external -p:UseAppHost=false \
+ && dotnet publish tools/HiStream.GpuCheck/HiStream.GpuCheck.csproj -c Release -o /opt/histream-gpucheck --no-restore -p:TorchBackend=external -p:UseAppHost=false
+
+# The ASP.NET Core runtime, copied into the CUDA images below.
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS aspnet
 
 # ---- cpu: small image for dev clusters and CI smoke runs ----
@@ -55,6 +72,37 @@ COPY --from=build-cpu /app ./
 # 8080: HTTP (/healthz, /ready, /metrics, /dashboard); 11111: Orleans silo-to-silo; 30000: Orleans gateway (clients).
 EXPOSE 8080 11111 30000
 USER $APP_UID
+ENTRYPOINT ["dotnet", "HiStream.Silo.dll"]
+
+# ---- pytorch: GPU silo on an existing PyTorch CUDA image ----
+FROM ${PYTORCH_IMAGE} AS pytorch
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg binutils ca-certificates libgcc-s1 libstdc++6 zlib1g tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 1654 app \
+ && useradd --uid 1654 --gid 1654 --no-create-home --home-dir /app --shell /usr/sbin/nologin app
+COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
+RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet
+WORKDIR /app
+COPY --from=build-external /app ./
+COPY --from=build-external /opt/histream-gpucheck /opt/histream-gpucheck
+# The libtorch folder, found as scripts/gpu-check.sh finds it; then the check's step 1 (symbol check): the build fails
+# when libLibTorchSharp.so needs symbols this libtorch lacks (see docs/gpu.md for rebuilding the binding).
+RUN ln -s "$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib" /opt/libtorch \
+ && dotnet /opt/histream-gpucheck/histream-gpucheck.dll symbols --binding /app/libLibTorchSharp.so --libtorch /opt/libtorch \
+      --out /opt/histream-gpucheck/symbols.json \
+ && ! grep -q '"status": "gaps"' /opt/histream-gpucheck/symbols.json
+ENV DOTNET_ROOT=/usr/share/dotnet \
+    DOTNET_RUNNING_IN_CONTAINER=true \
+    APP_UID=1654 \
+    ASPNETCORE_HTTP_PORTS=8080 \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    HISTREAM_LIBTORCH=/opt/libtorch \
+    Engine__Device=cuda \
+    Engine__DType=bfloat16
+EXPOSE 8080 11111 30000
+USER 1654
 ENTRYPOINT ["dotnet", "HiStream.Silo.dll"]
 
 # ---- cuda (default target): GPU silo ----

@@ -1,3 +1,4 @@
+using HiStream.Engine.Native;
 using HiStream.Grains.Telemetry;
 using HiStream.Grains.Workers;
 using HiStream.Silo.Hosting;
@@ -6,6 +7,17 @@ using Orleans.Dashboard;
 
 // A GPU (or CPU) silo: renders videos pulled from the queue, serves /metrics (Prometheus), /dashboard (Orleans),
 // /healthz (liveness: the process answers) and /ready (readiness: model loaded, not draining).
+// libtorch first: the bundled one, or an existing one (--libtorch DIR, HISTREAM_LIBTORCH, python3's torch); see docs/gpu.md.
+LibTorchInfo libtorch;
+try
+{
+    libtorch = TorchNative.Initialize(LibTorchRequest.FromArgsOrEnvironment(args, out args), line => Console.WriteLine($"histream-silo: {line}"));
+}
+catch (Exception e) when (e is LibTorchLoadException or ArgumentException)
+{
+    Console.Error.WriteLine($"histream-silo: {e.Message}");
+    return 3;
+}
 var builder = WebApplication.CreateBuilder(args);
 var shutdown = builder.Configuration.GetValue("Farm:ShutdownTimeout", TimeSpan.FromSeconds(120));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown);
@@ -25,4 +37,6 @@ app.MapPrometheusScrapingEndpoint();
 app.MapOrleansDashboard("/dashboard");
 app.MapGet("/healthz", () => Results.Text("ok"));
 app.MapGet("/ready", (RenderWorker worker) => worker.IsReady ? Results.Text("ready") : Results.Text(worker.IsDraining ? "draining" : "loading", statusCode: 503));
+app.Logger.LogInformation("Engine runs on {LibTorch}", libtorch.Describe());
 await app.RunAsync();
+return 0;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using HiStream.Engine.Native;
 using TorchSharp;
 
 namespace HiStream.Engine.Tests;
@@ -7,13 +8,15 @@ namespace HiStream.Engine.Tests;
 /// Tests run tiny tensors, several test classes at once, on a shared 2-core machine: multi-threaded kernels then
 /// spend their time waiting at OpenMP barriers for a core (a 72x48 matmul took 7 ms with 2 threads under load,
 /// 70 us with 1). One intra-op thread per process keeps the suite fast and steady. HISTREAM_TEST_TORCH_THREADS
-/// overrides it.
+/// overrides it. Before that, TorchSharp is bound to the libtorch named by HISTREAM_LIBTORCH when it is set (the
+/// external-libtorch run of scripts/test.sh), else to the bundled one.
 /// </summary>
 internal static class TorchTestSettings
 {
     [ModuleInitializer]
     internal static void UseOneThread()
     {
+        TorchNative.Initialize(LibTorchRequest.FromEnvironment());
         var configured = Environment.GetEnvironmentVariable("HISTREAM_TEST_TORCH_THREADS");
         torch.set_num_threads(int.TryParse(configured, out var n) && n > 0 ? n : 1);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.CompilerServices;
 using HiStream.Abstractions.Jobs;
+using HiStream.Engine.Native;
 using HiStream.Gateway.Embedded;
 using HiStream.Gateway.Jobs;
 using HiStream.Grains.Rendering;
@@ -34,10 +35,11 @@ public static class RenderCommand
         var container = new Option<string>("--container") { Description = "Blob container of the results", DefaultValueFactory = _ => "histream-results" };
         var prefix = new Option<string?>("--prefix") { Description = "Blob name prefix of the results" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log the silo's activity" };
+        var libtorch = new Option<string?>(LibTorchRequest.Option) { Description = "Use this existing libtorch (a PyTorch install's torch/lib) instead of the bundled one (env HISTREAM_LIBTORCH; a build without libtorch finds python3's torch)" };
 
         var command = new Command("render", "Render a prompt file end to end with a silo in this process (the default way to run HiStream)")
         {
-            prompts, output, job, size, frames, sampler, seed, priority, slots, device, dtype, dit, vae, t5, tokenizer, connection, container, prefix, verbose,
+            prompts, output, job, size, frames, sampler, seed, priority, slots, device, dtype, dit, vae, t5, tokenizer, connection, container, prefix, verbose, libtorch,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +48,16 @@ public static class RenderCommand
             {
                 AnsiConsole.MarkupLine($"[red]The prompt file {Markup.Escape(file.FullName)} does not exist.[/]");
                 return 2;
+            }
+            try
+            {
+                var request = parse.GetValue(libtorch) is { } dir ? new LibTorchRequest(dir, LibTorchRequest.Option) : LibTorchRequest.FromEnvironment();
+                TorchNative.Initialize(request, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+            }
+            catch (LibTorchLoadException e)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                return 3;
             }
             var settings = new Dictionary<string, string?>();
             void Set(string key, string? value)

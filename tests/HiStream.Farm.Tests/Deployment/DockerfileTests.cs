@@ -52,6 +52,36 @@ public sealed partial class DockerfileTests
         Assert.Equal("cuda", Regex.Matches(text, @"^FROM\s+\S+\s+AS\s+(\S+)", RegexOptions.Multiline).Last().Groups[1].Value);
     }
 
+    /// <summary>The pytorch stage runs the silo on the base image's libtorch: it must build without the bundled
+    /// libtorch, find the folder with the same python3 command as scripts/gpu-check.sh, run the check's symbol step
+    /// on it, and point HISTREAM_LIBTORCH at it.</summary>
+    [Fact]
+    public void Pytorch_stage_uses_the_images_libtorch_with_the_gpu_checks_commands()
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy/docker/silo.Dockerfile"));
+        var check = File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts/gpu-check.sh"));
+        var stage = Regex.Match(text, @"^FROM\s+\$\{PYTORCH_IMAGE\}\s+AS\s+pytorch\s*$([\s\S]*?)^FROM\s", RegexOptions.Multiline);
+        Assert.True(stage.Success, "silo.Dockerfile has no 'FROM ${PYTORCH_IMAGE} AS pytorch' stage before the last one");
+        var body = stage.Groups[1].Value;
+        Assert.Matches(@"FROM\s+build-base\s+AS\s+build-external[\s\S]*?dotnet publish src/Silo/HiStream.Silo.csproj[^\n]*-p:TorchBackend=external", text);
+        Assert.Contains("COPY --from=build-external /app ./", body);
+
+        const string findTorch = "python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))'";
+        Assert.Contains(findTorch, check);
+        Assert.Contains($"ln -s \"$({findTorch})/lib\" /opt/libtorch", body);
+        Assert.Contains("HISTREAM_LIBTORCH=/opt/libtorch", body);
+
+        Assert.Contains("\"$CHECK\" symbols --binding \"$KIT/check/libLibTorchSharp.so\" --libtorch \"$LIBTORCH\"", check);
+        Assert.Contains("histream-gpucheck.dll symbols --binding /app/libLibTorchSharp.so --libtorch /opt/libtorch", body);
+        Assert.Contains("'\"status\": \"gaps\"'", body);
+        Assert.Contains("'\"status\": \"gaps\"'", check);
+        Assert.Contains("ffmpeg", body);
+        Assert.Contains("binutils", body);   // nm and objdump for the symbol check
+
+        var ignore = File.ReadAllLines(Path.Combine(RepoPaths.Root, ".dockerignore")).Select(l => l.Trim()).ToList();
+        Assert.True(ignore.IndexOf("!tools/HiStream.GpuCheck/") > ignore.IndexOf("tools/"), ".dockerignore must let tools/HiStream.GpuCheck/ through");
+    }
+
     [Fact]
     public void Dockerignore_keeps_build_outputs_and_tests_out_of_the_context()
     {
