@@ -9,8 +9,8 @@ namespace HiStream.Bench.Farm;
 
 /// <summary>One simulated render silo: the production lease path (<see cref="PartitionedLeaser"/>: peek every
 /// partition, lease from the best), then per video the protocol a real video runs: Started report, and per chunk the
-/// fake engine's fixed time, the chunk written to blob storage, a lease renewal and a Chunk report; at the end a
-/// Completed report and the lease ended. It times the hand-outs and the orchestration around each chunk.</summary>
+/// fake engine's fixed time, the chunk written to blob storage, a lease renewal and a one-way Chunk notification; at
+/// the end a one-way Completed notification and the lease ended with the outcome (stored by the partition). It times the hand-outs and the orchestration around each chunk.</summary>
 public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, PartitionedLeaser queue, IBlobStore blobs, string container,
     FixedTimeEngine engine, int chunksPerVideo, BenchStats stats)
 {
@@ -52,12 +52,13 @@ public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, 
             orchestration.Restart();
             await blobs.PutAsync(container, $"{lease.JobId}/{videoId}/chunks/{c:D4}.bin", BinaryData.FromBytes(bytes), "application/octet-stream", cancellationToken);
             await partition.RenewAsync(lease.LeaseId);
-            await job.ReportAsync(Report(ProgressKind.Chunk, c + 1));
+            await job.NotifyAsync(Report(ProgressKind.Chunk, c + 1));
             stats.Orchestration(orchestration.Elapsed.TotalMilliseconds, chunk: true);
         }
         orchestration.Restart();
-        await job.ReportAsync(Report(ProgressKind.Completed, chunksPerVideo));
-        await queue.EndAsync(lease, LeaseOutcome.Done, null);
+        var completed = Report(ProgressKind.Completed, chunksPerVideo);
+        await job.NotifyAsync(completed);
+        await queue.EndAsync(lease, LeaseOutcome.Done, null, final: completed);
         stats.Orchestration(orchestration.Elapsed.TotalMilliseconds, chunk: false);
         stats.VideoDone();
     }

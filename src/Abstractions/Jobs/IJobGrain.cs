@@ -1,3 +1,4 @@
+using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
 using Orleans.Concurrency;
 
@@ -48,6 +49,17 @@ public interface IJobGrain : IGrainWithStringKey
     /// Returns false when the video should stop (job cancelled, item dropped by a deadline, older generation).</summary>
     [Alias("Report")]
     Task<bool> ReportAsync(VideoReport report);
+
+    /// <summary>From a video: progress or an outcome, one-way so a video never waits on its job. Counted like
+    /// <see cref="ReportAsync"/> but written behind (coalesced); the outcome's durable copy travels with the lease's end
+    /// through the queue partition (<see cref="DeliverOutcomesAsync"/>).</summary>
+    [OneWay, Alias("Notify")]
+    Task NotifyAsync(VideoReport report);
+
+    /// <summary>From a queue partition: outcomes it stored. The job counts them (idempotent), writes, and then
+    /// acknowledges them to the partition (one-way both ways, so neither ever waits on the other).</summary>
+    [OneWay, Alias("DeliverOutcomes")]
+    Task DeliverOutcomesAsync(OutcomeBatch batch);
 
     /// <summary>From a queue partition: an item ended there (one-way, so a partition never waits on a job).</summary>
     [OneWay, Alias("QueueEndedItem")]

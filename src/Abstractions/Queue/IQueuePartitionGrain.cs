@@ -40,6 +40,14 @@ public interface IQueuePartitionGrain : IGrainWithIntegerKey
     [Alias("DropJob")]
     Task DropJobAsync(string jobId, int generation, bool cancelled);
 
+    /// <summary>The job has durably counted this partition's outcomes up to <paramref name="upToSequence"/>: forget them.</summary>
+    [OneWay, AlwaysInterleave, Alias("AckOutcomes")]
+    Task AckOutcomesAsync(string jobId, long upToSequence);
+
+    /// <summary>A job (re)activated: send it every outcome it has not acknowledged.</summary>
+    [OneWay, AlwaysInterleave, Alias("ResendOutcomes")]
+    Task ResendOutcomesAsync(string jobId);
+
     [AlwaysInterleave, Alias("GetSnapshot")]
     Task<QueueSnapshot> GetSnapshotAsync();
 }

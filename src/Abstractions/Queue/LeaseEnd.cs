@@ -21,4 +21,8 @@ public sealed record LeaseEnd(
 {
     /// <summary>For <see cref="LeaseOutcome.Returned"/>: not handed out again before this much time has passed.</summary>
     [Id(5)] public TimeSpan RetryAfter { get; init; }
+
+    /// <summary>The item's final outcome, stored by the partition with the lease's end (one write) and delivered to the
+    /// job until the job acknowledges it: an outcome is durable before the lease is released.</summary>
+    [Id(6)] public Videos.VideoReport? Final { get; init; }
 }

@@ -22,6 +22,7 @@ public sealed partial class JobSubmitter
     private readonly FarmOptions _farm;
     private readonly ItemValidator _validator;
     private readonly TimeProvider _time;
+    private const int MaxUploadsInFlight = 4;
 
     private readonly InternalContainers _internal;
 
@@ -119,43 +120,61 @@ public sealed partial class JobSubmitter
         var ids = new HashSet<string>(StringComparer.Ordinal);
         RenderFootprint? footprint = null;
         int count = 0;
-
-        await foreach (var entry in entries.WithCancellation(cancellationToken))
+        // Pages upload while the next ones are validated (a few at a time); all have landed before anything returns.
+        var uploads = new List<Task>();
+        try
         {
-            if (count >= _limits.MaxItems)
+            await foreach (var entry in entries.WithCancellation(cancellationToken))
             {
-                errors.Add(new("items", $"more than {_limits.MaxItems} items (limit Gateway:Limits:MaxItems)."));
-                break;
-            }
-            if (options.Budget is { } budget && count >= budget.Remaining) throw budget.Exceeded();
-            if (entry.ParseError is not null || entry.Item is null)
-            {
-                errors.Add(new(entry.Field, entry.ParseError ?? "is empty."));
-            }
-            else if (_validator.Validate(entry.Item, options.Defaults, count, entry.Field, errors) is { } item)
-            {
-                if (item.VideoId.Length > 0 && !ids.Add(item.VideoId))
-                    errors.Add(new($"{entry.Field}.id", $"'{item.VideoId}' is used by an earlier item."));
-                else if (errors.Count == 0)
+                if (count >= _limits.MaxItems)
                 {
-                    page.Add(item);
-                    footprint = footprint is null ? RenderFootprint.Of(item.Settings) : footprint.Max(RenderFootprint.Of(item.Settings));
+                    errors.Add(new("items", $"more than {_limits.MaxItems} items (limit Gateway:Limits:MaxItems)."));
+                    break;
                 }
+                if (options.Budget is { } budget && count >= budget.Remaining) throw budget.Exceeded();
+                if (entry.ParseError is not null || entry.Item is null)
+                {
+                    errors.Add(new(entry.Field, entry.ParseError ?? "is empty."));
+                }
+                else if (_validator.Validate(entry.Item, options.Defaults, count, entry.Field, errors) is { } item)
+                {
+                    if (item.VideoId.Length > 0 && !ids.Add(item.VideoId))
+                        errors.Add(new($"{entry.Field}.id", $"'{item.VideoId}' is used by an earlier item."));
+                    else if (errors.Count == 0)
+                    {
+                        page.Add(item);
+                        footprint = footprint is null ? RenderFootprint.Of(item.Settings) : footprint.Max(RenderFootprint.Of(item.Settings));
+                    }
+                }
+                count++;
+                if (errors.Count >= _limits.MaxErrors) break;
+                if (errors.Count == 0 && page.Count == _limits.ManifestPageSize) await FlushAsync();
             }
-            count++;
-            if (errors.Count >= _limits.MaxErrors) break;
-            if (errors.Count == 0 && page.Count == _limits.ManifestPageSize) await FlushAsync();
+            if (errors.Count == 0 && count == 0) errors.Add(new("items", "the job has no items."));
+            if (errors.Count > 0)
+            {
+                var grouped = errors.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Select(e => e.Value).ToArray());
+                var first = errors[0];
+                var more = errors.Count > 1 ? $" ({errors.Count - 1} more error{(errors.Count > 2 ? "s" : "")} listed)" : "";
+                throw new SubmissionException(grouped, $"{first.Key}: {first.Value}{more}");
+            }
+            if (page.Count > 0) await FlushAsync();
+            await Task.WhenAll(uploads);
+            return (count, Convert.ToHexStringLower(hash.GetHashAndReset()), footprint);
         }
-        if (errors.Count == 0 && count == 0) errors.Add(new("items", "the job has no items."));
-        if (errors.Count > 0)
+        catch
         {
-            var grouped = errors.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Select(e => e.Value).ToArray());
-            var first = errors[0];
-            var more = errors.Count > 1 ? $" ({errors.Count - 1} more error{(errors.Count > 2 ? "s" : "")} listed)" : "";
-            throw new SubmissionException(grouped, $"{first.Key}: {first.Value}{more}");
+            // Let every started upload end before the caller deletes the pages written so far.
+            try
+            {
+                await Task.WhenAll(uploads);
+            }
+            catch (Exception)
+            {
+                // the original error is the one to report
+            }
+            throw;
         }
-        if (page.Count > 0) await FlushAsync();
-        return (count, Convert.ToHexStringLower(hash.GetHashAndReset()), footprint);
 
         async Task FlushAsync()
         {
@@ -163,8 +182,10 @@ public sealed partial class JobSubmitter
             hash.AppendData(data.ToMemory().Span);
             var name = $"{manifestPrefix}/{written.Count:D6}.jsonl";
             written.Add(name);
-            await _blobs.PutAsync(_farm.JobsContainer, name, data, "application/x-ndjson", cancellationToken);
             page.Clear();
+            uploads.RemoveAll(t => t.IsCompletedSuccessfully);
+            if (uploads.Count >= MaxUploadsInFlight) await await Task.WhenAny(uploads);
+            uploads.Add(_blobs.PutAsync(_farm.JobsContainer, name, data, "application/x-ndjson", cancellationToken));
         }
     }
 

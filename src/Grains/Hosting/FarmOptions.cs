@@ -42,6 +42,15 @@ public sealed class FarmOptions
     /// <summary>How long a silo waits for one queue partition before it skips it for this round.</summary>
     public TimeSpan QueueCallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Write-behind window of a job grain: reports within it are coalesced into one state write.</summary>
+    public TimeSpan JobFlushWindow { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A job grain writes at once when this many outcomes wait for its write.</summary>
+    public int JobFlushBatch { get; set; } = 256;
+
+    /// <summary>A partition sends its job outcomes again when the job has not acknowledged them (durably) within this.</summary>
+    public TimeSpan OutcomeRedelivery { get; set; } = TimeSpan.FromSeconds(2);
+
     public Queue.QueueRules QueueRules => new(LeaseDuration, Math.Max(1, MaxAttempts), RetryBackoff, RetryBackoffMax);
 
     /// <summary>How often a silo with a free slot asks the queue for work.</summary>

@@ -14,7 +14,10 @@ namespace HiStream.Grains.Jobs;
 /// <summary>A job: its definition, counters per outcome and progress events. Its items are striped over the queue
 /// partitions as cursors (see <see cref="IQueuePartitionGrain"/>), so submitting a million items is one call per
 /// partition and one small state. Outcomes are counted once per item: the set of ended items (as ranges) makes a
-/// repeated or late report a no-op.</summary>
+/// repeated or late report a no-op. Reports are written behind: progress and outcomes within
+/// <c>Farm:JobFlushWindow</c> share one state write. An outcome's durable copy is at its queue partition (stored with
+/// the lease's end), which sends it here until this grain acknowledges it after a write, so a lost message or a crash
+/// before the write loses nothing.</summary>
 public sealed class JobGrain : Grain, IJobGrain
 {
     private static readonly TimeSpan MaxEventWait = TimeSpan.FromSeconds(15);
@@ -28,6 +31,12 @@ public sealed class JobGrain : Grain, IJobGrain
     private readonly JobEventWriter _writer;
     private readonly JobFinishActions _finishActions;
     private readonly Dictionary<int, (string VideoId, int Done, int Total, int Attempt)> _rendering = [];
+    /// <summary>Outcomes counted in memory, by partition: acknowledged to it after the next state write.</summary>
+    private readonly Dictionary<int, long> _acks = [];
+    private int _unwrittenOutcomes;
+    private bool _dirty;
+    private bool _flushScheduled;
+    private IGrainTimer? _flushTimer;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
         TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
@@ -51,10 +60,26 @@ public sealed class JobGrain : Grain, IJobGrain
     {
         // Rebuild the in-flight view from the stored set, so status and cancel still reach running videos after a failover.
         foreach (var (item, attempt) in S.InFlight) _rendering[item] = (ItemVideoId(item), 0, S.ChunksPerVideo, attempt);
+        // Reconcile: outcomes this grain missed (a lost message, a crash before its write) are still at the partitions.
+        if (S.Definition is not null && !IsFinished)
+            foreach (var p in FarmQueue.PartitionsOf(JobId, Total, S.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
         await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _writer.FlushAsync(cancellationToken);
+        if (!_dirty && _acks.Count == 0) return;
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception ex)
+        {
+            // The partitions still hold every unacknowledged outcome and send it to the next activation.
+            _logger.LogWarning(ex, "Job {Job}: write on deactivation failed: {Message}", JobId, ex.Message);
+        }
+    }
 
     public async Task<SubmitResult> SubmitAsync(JobDefinition definition)
     {
@@ -75,7 +100,7 @@ public sealed class JobGrain : Grain, IJobGrain
             Deadline = definition.Deadline, Partitions = Math.Max(1, _options.QueuePartitions),
         };
         _rendering.Clear();
-        await _state.WriteStateAsync();
+        await FlushAsync();
         await ForPartitionsAsync(p => p.EnqueueJobAsync(Spec()));
         _logger.LogInformation("Job {Job} (generation {Generation}): {Items} items queued at priority {Priority} over {Partitions} partitions ({Bytes} bytes per video)",
             JobId, generation, Total, definition.Priority, S.Partitions, required);
@@ -99,7 +124,7 @@ public sealed class JobGrain : Grain, IJobGrain
             S.Drop = JobDrop.Cancelled;
             S.Cancelled += dropped;
         }
-        await _state.WriteStateAsync();
+        await FlushAsync();
         Append(null, -1, ProgressKind.Cancelled, 0, 0, 0, null, $"job cancelled; {dropped} queued items dropped, {S.AwaitingAfterDrop.Count} rendering videos stopping");
         await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: true));
         // Running videos stop at their next chunk boundary and report Cancelled themselves.
@@ -116,7 +141,7 @@ public sealed class JobGrain : Grain, IJobGrain
         S.Drop = JobDrop.Deadline;
         S.Failed += dropped;
         S.DeadlineFailed = dropped;
-        await _state.WriteStateAsync();
+        await FlushAsync();
         Append(null, -1, ProgressKind.Control, 0, 0, 0, null, $"deadline {deadline:O} passed: {dropped} items that had not started failed");
         await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: false));
         await FinishIfDoneAsync();
@@ -132,7 +157,7 @@ public sealed class JobGrain : Grain, IJobGrain
         S.Failed -= items.Length;
         S.State = JobState.Running;
         S.FinishedAt = null;
-        await _state.WriteStateAsync();
+        await FlushAsync();
         var byPartition = items.GroupBy(i => QueuedJobSpec.PartitionOf(Offset, S.Partitions, i));
         await Task.WhenAll(byPartition.Select(g => FarmQueue.Partition(GrainFactory, g.Key).EnqueueItemsAsync(Spec(), g.ToArray())));
         Append(null, -1, ProgressKind.Started, 0, 0, 0, null, $"{items.Length} failed items queued again");
@@ -163,12 +188,45 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<bool> ReportAsync(VideoReport report)
     {
-        if (S.Definition is null || report.Generation != S.Generation) return false; // a video of an older submission: stop it
+        var (answer, counted) = Apply(report);
+        if (counted) await FlushAsync(); // a direct caller (no lease to carry the outcome) gets a durable count
+        await FinishIfDoneAsync();
+        return answer;
+    }
+
+    public async Task NotifyAsync(VideoReport report)
+    {
+        var (_, counted) = Apply(report);
+        if (counted) await OutcomesCountedAsync(1);
+        await FinishIfDoneAsync();
+    }
+
+    public async Task DeliverOutcomesAsync(OutcomeBatch batch)
+    {
+        int counted = 0;
+        foreach (var report in batch.Reports)
+        {
+            if (report.FromQueue) counted += CountQueueOutcome(report) ? 1 : 0;
+            else if (report.Kind is ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled)
+                counted += Apply(report).Counted ? 1 : 0;
+        }
+        _acks[batch.Partition] = Math.Max(batch.UpToSequence, _acks.GetValueOrDefault(batch.Partition));
+        if (counted > 0) await OutcomesCountedAsync(counted);
+        else if (!_dirty) await FlushAsync(); // everything counted is stored already: acknowledge at once
+        else ScheduleFlush();
+        await FinishIfDoneAsync();
+    }
+
+    /// <summary>Counts a report in memory. Answer: may the video go on; Counted: an outcome was counted now.</summary>
+    private (bool Answer, bool Counted) Apply(VideoReport report)
+    {
+        if (S.Definition is null || report.Generation != S.Generation) return (false, false); // a video of an older submission: stop it
         int item = report.ItemIndex;
+        bool counted = false;
         switch (report.Kind)
         {
             case ProgressKind.Started:
-                if (S.Ended.Contains(item) || (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Contains(item))) return false;
+                if (S.Ended.Contains(item) || (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Contains(item))) return (false, false);
                 _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
                 bool changed = !S.InFlight.TryGetValue(item, out var known) || known != report.Attempt;
                 S.InFlight[item] = report.Attempt;
@@ -178,27 +236,28 @@ public sealed class JobGrain : Grain, IJobGrain
                     if (S.State == JobState.Queued) S.State = JobState.Running;
                     changed = true;
                 }
-                if (changed) await _state.WriteStateAsync();
+                if (changed) MarkDirty();
                 break;
             case ProgressKind.Chunk:
-                if (_rendering.TryGetValue(item, out var r) && r.Attempt > report.Attempt) return true; // a stale attempt
+                if (S.Ended.Contains(item)) return (false, false); // a late one-way chunk after the outcome
+                if (_rendering.TryGetValue(item, out var r) && r.Attempt > report.Attempt) return (true, false); // a stale attempt
                 _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
                 S.ChunksDone++;
                 S.ChunksPerVideo = report.ChunksTotal;
                 break;
             case ProgressKind.Retrying:
-                if (S.Ended.Contains(item)) return false;
+                if (S.Ended.Contains(item)) return (false, false);
                 _rendering.Remove(item);
                 break;
             case ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled:
-                if (!await CountOutcomeAsync(report)) return false;
+                if (!CountOutcome(report)) return (false, false);
+                counted = true;
                 break;
             default:
-                return MayContinue(item);
+                return (MayContinue(item), false);
         }
         Append(report.VideoId, item, report.Kind, report.ChunksDone, report.ChunksTotal, report.ChunkSeconds, report.Silo, report.Message);
-        await FinishIfDoneAsync();
-        return MayContinue(item);
+        return (MayContinue(item), counted);
     }
 
     /// <summary>A video of this job may go on rendering: the job is not cancelled, and no deadline dropped the item.</summary>
@@ -206,12 +265,18 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task QueueEndedItemAsync(VideoReport report)
     {
-        if (S.Definition is null || report.Generation != S.Generation) return;
-        if (report.Kind is ProgressKind.Failed or ProgressKind.Cancelled && await CountOutcomeAsync(report))
-        {
-            Append(null, report.ItemIndex, report.Kind, 0, 0, 0, null, report.Message);
-            await FinishIfDoneAsync();
-        }
+        if (!CountQueueOutcome(report)) return;
+        await FlushAsync();
+        await FinishIfDoneAsync();
+    }
+
+    /// <summary>An item the queue ended (lease expired on its last attempt, job dropped while it was out).</summary>
+    private bool CountQueueOutcome(VideoReport report)
+    {
+        if (S.Definition is null || report.Generation != S.Generation) return false;
+        if (report.Kind is not (ProgressKind.Failed or ProgressKind.Cancelled) || !CountOutcome(report)) return false;
+        Append(null, report.ItemIndex, report.Kind, 0, 0, 0, null, report.Message);
+        return true;
     }
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
@@ -224,7 +289,7 @@ public sealed class JobGrain : Grain, IJobGrain
     }
 
     /// <summary>Counts an item's final outcome once. After a drop only the items that were in flight still count.</summary>
-    private async Task<bool> CountOutcomeAsync(VideoReport report)
+    private bool CountOutcome(VideoReport report)
     {
         int item = report.ItemIndex;
         if (S.Ended.Contains(item)) return false;
@@ -248,7 +313,7 @@ public sealed class JobGrain : Grain, IJobGrain
                 break;
         }
         if (report.ChunksTotal > 0) S.ChunksPerVideo = report.ChunksTotal;
-        await _state.WriteStateAsync();
+        MarkDirty();
         return true;
     }
 
@@ -263,7 +328,7 @@ public sealed class JobGrain : Grain, IJobGrain
     {
         if (S.Definition is null || IsFinished) return Status();
         change();
-        await _state.WriteStateAsync();
+        await FlushAsync();
         var control = new JobControl(JobId, S.Generation, S.Priority, S.Paused, S.Deadline);
         await ForPartitionsAsync(p => p.ControlJobAsync(control));
         Append(null, -1, ProgressKind.Control, 0, 0, 0, null, what);
@@ -297,9 +362,71 @@ public sealed class JobGrain : Grain, IJobGrain
         S.InFlight.Clear();
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
-        await _state.WriteStateAsync();
+        await FlushAsync();
         _finishActions.JobFinished(S.Definition, Status());
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
+    }
+
+    private void MarkDirty()
+    {
+        _dirty = true;
+        ScheduleFlush();
+    }
+
+    private async Task OutcomesCountedAsync(int count)
+    {
+        _unwrittenOutcomes += count;
+        if (_unwrittenOutcomes >= Math.Max(1, _options.JobFlushBatch)) await FlushAsync();
+        else ScheduleFlush();
+    }
+
+    private void ScheduleFlush()
+    {
+        if (_flushScheduled) return;
+        _flushScheduled = true;
+        var window = _options.JobFlushWindow > TimeSpan.Zero ? _options.JobFlushWindow : TimeSpan.FromMilliseconds(1);
+        if (_flushTimer is null) _flushTimer = this.RegisterGrainTimer(FlushTimerAsync, window, Timeout.InfiniteTimeSpan);
+        else _flushTimer.Change(window, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task FlushTimerAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty && _acks.Count == 0)
+        {
+            _flushScheduled = false;
+            return;
+        }
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job}: state write failed ({Message}); trying again", JobId, ex.Message);
+            ScheduleFlush();
+        }
+    }
+
+    /// <summary>One state write for everything counted since the last one; then the partitions may forget the
+    /// outcomes it covers (one-way acknowledgements).</summary>
+    private async Task FlushAsync()
+    {
+        var acks = _acks.ToArray();
+        _acks.Clear();
+        _dirty = false;
+        _flushScheduled = false;
+        _unwrittenOutcomes = 0;
+        try
+        {
+            await _state.WriteStateAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            foreach (var (p, upTo) in acks) _acks[p] = Math.Max(upTo, _acks.GetValueOrDefault(p));
+            throw;
+        }
+        foreach (var (p, upTo) in acks) _ = FarmQueue.Partition(GrainFactory, p).AckOutcomesAsync(JobId, upTo);
     }
 
     private void Append(string? videoId, int item, ProgressKind kind, int done, int total, double seconds, string? silo, string? message) =>

@@ -1,4 +1,5 @@
 using HiStream.Abstractions.Queue;
+using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -52,10 +53,11 @@ public sealed class PartitionedLeaser
         return leases.Where(l => l is not null).SelectMany(l => l!).ToList();
     }
 
-    /// <summary>Ends a lease at its partition; retried a few times, since an item whose end is lost stays leased until it expires.</summary>
-    public async Task EndAsync(WorkLease lease, LeaseOutcome outcome, string? error, TimeSpan retryAfter = default)
+    /// <summary>Ends a lease at its partition; retried a few times, since an item whose end is lost stays leased until it expires.
+    /// <paramref name="final"/>: the item's outcome, stored by the partition in the same write.</summary>
+    public async Task EndAsync(WorkLease lease, LeaseOutcome outcome, string? error, TimeSpan retryAfter = default, VideoReport? final = null)
     {
-        var end = new LeaseEnd(lease.LeaseId, lease.JobId, lease.ItemIndex, outcome, error) { RetryAfter = retryAfter };
+        var end = new LeaseEnd(lease.LeaseId, lease.JobId, lease.ItemIndex, outcome, error) { RetryAfter = retryAfter, Final = final };
         for (int attempt = 1; ; attempt++)
         {
             try

@@ -121,10 +121,12 @@ public sealed class QueuePartition
         return leases;
     }
 
-    /// <summary>In memory only (no write): the lease runs one more lease duration from now.</summary>
+    /// <summary>In memory only (no write): the lease runs one more lease duration from now. False for an unknown lease,
+    /// and for a lease of a cancelled job, so its video stops at its next chunk even if the job's cancel call missed it.</summary>
     public bool Renew(string leaseId, DateTimeOffset now)
     {
         if (!_state.Leases.TryGetValue(leaseId, out var lease)) return false;
+        if (Find(lease.JobId) is { Dropped: DropKind.Cancelled } job && job.Generation == lease.Generation) return false;
         lease.ExpiresAt = now + _rules.LeaseDuration;
         return true;
     }
@@ -202,6 +204,19 @@ public sealed class QueuePartition
         job.Deadline = control.Deadline;
         return true;
     }
+
+    /// <summary>Stores an item's outcome for its job (durable with the partition's next write) until the job acknowledges it.</summary>
+    public void AddOutcome(string jobId, HiStream.Abstractions.Videos.VideoReport report) =>
+        _state.Outbox.Add(new PendingOutcome { JobId = jobId, Sequence = ++_state.NextOutcomeSequence, Report = report });
+
+    /// <summary>The job counted and stored its outcomes up to <paramref name="upToSequence"/>; true when any went.</summary>
+    public bool AckOutcomes(string jobId, long upToSequence) =>
+        _state.Outbox.RemoveAll(o => o.JobId == jobId && o.Sequence <= upToSequence) > 0;
+
+    /// <summary>The outcomes not yet acknowledged, one batch per job (all jobs, or one).</summary>
+    public IEnumerable<(string JobId, OutcomeBatch Batch)> PendingOutcomes(string? jobId = null) =>
+        _state.Outbox.Where(o => jobId is null || o.JobId == jobId).GroupBy(o => o.JobId, StringComparer.Ordinal)
+            .Select(g => (g.Key, new OutcomeBatch(_partition, g.Max(o => o.Sequence), g.Select(o => o.Report).ToArray())));
 
     public QueueSnapshot Snapshot(DateTimeOffset now)
     {

@@ -4,12 +4,16 @@ using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace HiStream.Grains.Queue;
 
 /// <summary>One queue partition (see <see cref="QueuePartition"/> for the rules). Its state is small (one cursor per
 /// job, the retries, its leases) and is written only when a lease is granted or ended, a job is added, changed or
-/// dropped, or a lease expires; renewals are in memory.</summary>
+/// dropped, or a lease expires; renewals are in memory. Writes are group commits: the grain is reentrant, every change
+/// is made synchronously and then waits for the next write that starts after it, so leases granted while a write is in
+/// flight share the following one instead of queueing one write each.</summary>
+[Reentrant]
 public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 {
     private readonly IPersistentState<QueuePartitionState> _state;
@@ -17,6 +21,10 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
     private readonly TimeProvider _time;
     private readonly ILogger<QueuePartitionGrain> _logger;
     private QueuePartition _queue = null!;
+    private readonly Dictionary<string, DateTimeOffset> _lastDelivery = new(StringComparer.Ordinal);
+    private bool _acksUnsaved;
+    private TaskCompletionSource? _nextWrite;
+    private bool _writing;
 
     public QueuePartitionGrain([PersistentState("queue", FarmStorage.Name)] IPersistentState<QueuePartitionState> state, IOptions<FarmOptions> options,
         TimeProvider time, ILogger<QueuePartitionGrain> logger)
@@ -35,6 +43,10 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         // Expired leases and deadlines are found even when nobody asks for work.
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, Math.Min(_options.LeaseDuration.Ticks / 4, _options.LeaseRenewInterval.Ticks)));
         this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        // Outcomes stay here until their job acknowledges them; sent again until it does.
+        var redelivery = _options.OutcomeRedelivery > TimeSpan.Zero ? _options.OutcomeRedelivery : TimeSpan.FromSeconds(2);
+        this.RegisterGrainTimer(RedeliverAsync, new GrainTimerCreationOptions(redelivery, redelivery) { KeepAlive = true });
+        Deliver(null);
         return Task.CompletedTask;
     }
 
@@ -58,8 +70,27 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
     public async Task EndLeaseAsync(LeaseEnd end)
     {
         var (changed, report) = _queue.End(end, _time.GetUtcNow());
-        await SaveIf(changed);
-        if (report is not null) await TellJobsAsync([report]);
+        if (end.Final is { Kind: ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled } outcome)
+        {
+            // Stored even when the lease is unknown (it expired meanwhile): the job counts an item once, whatever comes first.
+            _queue.AddOutcome(end.JobId, outcome);
+            changed = true;
+        }
+        if (report is not null) Record(report);
+        await SaveIf(changed || report is not null); // the outcome is durable before the lease's end returns
+        if (end.Final is not null || report is not null) Deliver(end.JobId);
+    }
+
+    public Task AckOutcomesAsync(string jobId, long upToSequence)
+    {
+        if (_queue.AckOutcomes(jobId, upToSequence)) _acksUnsaved = true; // persisted with the next write: a resend is harmless
+        return Task.CompletedTask;
+    }
+
+    public Task ResendOutcomesAsync(string jobId)
+    {
+        Deliver(jobId);
+        return Task.CompletedTask;
     }
 
     public Task ControlJobAsync(JobControl control) => SaveIf(_queue.Control(control));
@@ -68,7 +99,34 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 
     public Task<QueueSnapshot> GetSnapshotAsync() => Task.FromResult(_queue.Snapshot(_time.GetUtcNow()));
 
-    private async Task SweepAsync(CancellationToken cancellationToken) => await SaveIf(await ApplyDeadlinesAndExpiryAsync(_time.GetUtcNow()));
+    private async Task SweepAsync(CancellationToken cancellationToken) => await SaveIf(await ApplyDeadlinesAndExpiryAsync(_time.GetUtcNow()) || _acksUnsaved);
+
+    private async Task RedeliverAsync(CancellationToken cancellationToken)
+    {
+        if (_acksUnsaved) await SaveIf(true);
+        var due = _time.GetUtcNow() - _options.OutcomeRedelivery;
+        foreach (var (jobId, batch) in _queue.PendingOutcomes())
+            if (!_lastDelivery.TryGetValue(jobId, out var last) || last <= due) Send(jobId, batch);
+    }
+
+    /// <summary>Sends the job(s) their unacknowledged outcomes (one-way: the partition never waits on a job).</summary>
+    private void Deliver(string? jobId)
+    {
+        foreach (var (job, batch) in _queue.PendingOutcomes(jobId)) Send(job, batch);
+    }
+
+    private void Send(string jobId, OutcomeBatch batch)
+    {
+        _lastDelivery[jobId] = _time.GetUtcNow();
+        try
+        {
+            _ = GrainFactory.GetGrain<IJobGrain>(jobId).DeliverOutcomesAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Partition {Partition}: could not send outcomes to job {Job}: {Message}", Partition, jobId, ex.Message);
+        }
+    }
 
     /// <summary>Ends what is due: jobs past their deadline (their jobs are told) and expired leases (requeued or failed).</summary>
     private async Task<bool> ApplyDeadlinesAndExpiryAsync(DateTimeOffset now)
@@ -77,28 +135,27 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         var (expired, reports) = _queue.ExpireLeases(now);
         if (deadlines.Count > 0 || reports.Count > 0)
         {
-            await _state.WriteStateAsync(); // durable before the jobs are told
+            foreach (var r in reports) Record(r);
+            await SaveState(); // durable before the jobs are told
             foreach (var (jobId, generation) in deadlines)
                 await TryAsync(jobId, () => GrainFactory.GetGrain<IJobGrain>(jobId).DeadlinePassedAsync(generation));
-            await TellJobsAsync(reports);
+            foreach (var jobId in reports.Select(r => r.JobId).Distinct()) Deliver(jobId);
             return false;
         }
         return expired;
     }
 
-    private async Task TellJobsAsync(IEnumerable<QueueReport> reports)
+    /// <summary>An item ended here without its video saying so: the outcome goes to the job through the outbox.</summary>
+    private void Record(QueueReport r)
     {
-        foreach (var r in reports)
+        _logger.LogWarning("Partition {Partition}: job {Job} item {Item} ends here: {Message}", Partition, r.JobId, r.ItemIndex, r.Message);
+        _queue.AddOutcome(r.JobId, new VideoReport(r.ItemIndex, VideoKey.DefaultVideoId(r.JobId, r.ItemIndex), r.Cancelled ? ProgressKind.Cancelled : ProgressKind.Failed,
+            0, 0, 0, null, r.Message)
         {
-            _logger.LogWarning("Partition {Partition}: job {Job} item {Item} ends here: {Message}", Partition, r.JobId, r.ItemIndex, r.Message);
-            var report = new VideoReport(r.ItemIndex, VideoKey.DefaultVideoId(r.JobId, r.ItemIndex), r.Cancelled ? ProgressKind.Cancelled : ProgressKind.Failed, 0, 0, 0, null, r.Message)
-            {
-                Attempt = r.Attempt,
-                Generation = r.Generation,
-                FromQueue = true,
-            };
-            await TryAsync(r.JobId, () => GrainFactory.GetGrain<IJobGrain>(r.JobId).QueueEndedItemAsync(report));
-        }
+            Attempt = r.Attempt,
+            Generation = r.Generation,
+            FromQueue = true,
+        });
     }
 
     private async Task TryAsync(string jobId, Func<Task> call)
@@ -114,5 +171,40 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         }
     }
 
-    private Task SaveIf(bool changed) => changed ? _state.WriteStateAsync() : Task.CompletedTask;
+    private Task SaveIf(bool changed) => changed ? SaveState() : Task.CompletedTask;
+
+    /// <summary>Completes when a write that started after this call has stored the state.</summary>
+    private Task SaveState()
+    {
+        _nextWrite ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stored = _nextWrite.Task;
+        if (!_writing) _ = WriteLoopAsync();
+        return stored;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        _writing = true;
+        try
+        {
+            while (_nextWrite is { } batch)
+            {
+                _nextWrite = null;
+                _acksUnsaved = false;
+                try
+                {
+                    await _state.WriteStateAsync();
+                    batch.SetResult();
+                }
+                catch (Exception ex)
+                {
+                    batch.SetException(ex);
+                }
+            }
+        }
+        finally
+        {
+            _writing = false;
+        }
+    }
 }

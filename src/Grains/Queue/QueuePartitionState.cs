@@ -10,6 +10,17 @@ public sealed class QueuePartitionState
     [Id(1)] public Dictionary<string, LeaseRecord> Leases { get; set; } = new(StringComparer.Ordinal);
     [Id(2)] public long NextSequence { get; set; }
     [Id(3)] public long NextLeaseNumber { get; set; }
+    /// <summary>Item outcomes stored with their lease's end (or decided here), kept until their job acknowledges them.</summary>
+    [Id(4)] public List<PendingOutcome> Outbox { get; set; } = [];
+    [Id(5)] public long NextOutcomeSequence { get; set; }
+}
+
+[GenerateSerializer, Alias("histream.PendingOutcome")]
+public sealed class PendingOutcome
+{
+    [Id(0)] public string JobId { get; set; } = "";
+    [Id(1)] public long Sequence { get; set; }
+    [Id(2)] public HiStream.Abstractions.Videos.VideoReport Report { get; set; } = null!;
 }
 
 [GenerateSerializer, Alias("histream.PartitionJob")]

@@ -183,6 +183,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         bool suspended = false;
         string outcome = "failed";
         string? error = null;
+        VideoReport? final = null; // the outcome the lease's end carries to the partition, which keeps it until the job has it
         try
         {
             var info = await _engine.LoadAsync(cancel);
@@ -243,8 +244,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 await _state.WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
                 renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
-                if (!await jobGrain.ReportAsync(Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds }))
-                    _cancel!.Cancel();
+                // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
+                await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds });
             }
 
             if (suspended)
@@ -279,7 +280,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.FinishedAt = finishedAt;
             await _state.WriteStateAsync();
             outcome = "completed";
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds });
+            final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds };
+            await NotifyAsync(jobGrain, final);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
         {
@@ -295,7 +297,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
             S.CancelReported = true;
             S.FinishedAt = _time.GetUtcNow();
             await TryAsync(() => _state.WriteStateAsync());
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks"));
+            final = Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks");
+            await NotifyAsync(jobGrain, final);
         }
         catch (Exception ex) when (outcome == "completed")
         {
@@ -313,7 +316,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
             // Not the last attempt: the queue runs it again after a backoff, so the job does not count it yet.
             var kind = lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying;
             var message = lease.IsLastAttempt ? ex.Message : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {ex.Message}";
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message));
+            var report = Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message);
+            if (lease.IsLastAttempt) final = report;
+            await NotifyAsync(jobGrain, report);
         }
         finally
         {
@@ -325,7 +330,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _cancel = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
             var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
-            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error));
+            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error, final));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -365,6 +370,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
             }
         }
     }
+
+    /// <summary>One-way progress or outcome for the job's events and counts; the outcome's durable path is the lease's end.</summary>
+    private Task NotifyAsync(IJobGrain job, VideoReport report) => TryAsync(() => job.NotifyAsync(report));
 
     private async Task TryAsync(Func<Task> action)
     {

@@ -1,4 +1,5 @@
 using HiStream.Abstractions.Queue;
+using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
@@ -99,10 +100,10 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// <summary>The video stopped: its slot is free, and its lease ends at its partition (done; failed: retried after
     /// a backoff or failed for good; returned: checkpointed for a drain). Leases are renewed by the videos' progress
     /// (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses its lease.</summary>
-    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error)
+    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, VideoReport? final = null)
     {
         _slots.Release(lease.LeaseId);
-        await _queue.EndAsync(lease, outcome, error);
+        await _queue.EndAsync(lease, outcome, error, final: final);
         _wake.Release();
     }
 

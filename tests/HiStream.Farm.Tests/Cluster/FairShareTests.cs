@@ -13,7 +13,7 @@ public sealed class FairShareTests(AzuriteFixture azurite, ITestOutputHelper out
     [Fact]
     public async Task ASmallJobSubmittedAfterABigOneOfTheSamePriorityIsServedAtOnce()
     {
-        await using var farm = await FarmCluster.StartAsync(azurite, [1], o => o.QueuePartitions = 3);
+        await using var farm = await FarmCluster.StartAsync(azurite, [1], o => o.QueuePartitions = 3, settingsOverride: FarmCluster.LatentsOnly);
         var submitter = farm.Submitter();
         await submitter.SubmitAsync(Prompts.Job("big"), ManifestSources.Inline(Prompts.Items(16)), default);
         await farm.WaitForStatusAsync("big", s => s.Completed >= 1, TimeSpan.FromMinutes(2));

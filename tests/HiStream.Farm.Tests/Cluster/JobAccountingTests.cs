@@ -48,7 +48,7 @@ public sealed class JobAccountingTests(AzuriteFixture azurite)
     [Fact]
     public async Task AResubmittedCancelledJobFinishesAndAFinishedOneIsLeftAlone()
     {
-        await using var farm = await FarmCluster.StartAsync(azurite, [1]);
+        await using var farm = await FarmCluster.StartAsync(azurite, [1], settingsOverride: FarmCluster.LatentsOnly);
         var items = Prompts.Items(3, frames: 1 + 4 * 11); // 12 latent frames: 4 chunks each
         await farm.Submitter().SubmitAsync(Prompts.Job("again"), ManifestSources.Inline(items), default);
         var job = farm.Grains.GetGrain<IJobGrain>("again");

@@ -13,7 +13,7 @@ public sealed class JobControlTests(AzuriteFixture azurite, ITestOutputHelper ou
     [Fact]
     public async Task PauseResumePriorityAndDeadlineSteerTheQueue()
     {
-        await using var farm = await FarmCluster.StartAsync(azurite, [1]);
+        await using var farm = await FarmCluster.StartAsync(azurite, [1], settingsOverride: FarmCluster.LatentsOnly);
         var submitter = farm.Submitter();
 
         // Pause: another job runs while the paused one waits; resume: it finishes.

@@ -18,7 +18,7 @@ public sealed class LeaseExpiryTests(AzuriteFixture azurite)
     public async Task AHungDeviceCallLosesItsLeaseAndTheVideoRendersAgain()
     {
         var hang = new HangOnce();
-        await using var farm = await FarmCluster.StartAsync(azurite, [1, 1], o => o.LeaseDuration = TimeSpan.FromSeconds(6),
+        await using var farm = await FarmCluster.StartAsync(azurite, [1, 1], o => o.LeaseDuration = TimeSpan.FromSeconds(6), settingsOverride: FarmCluster.LatentsOnly,
             services: (_, s) => s.Replace(ServiceDescriptor.Singleton<IRenderEngine>(sp => new HangingEngine(sp.GetRequiredService<TorchRenderEngine>(), hang))));
         await farm.Submitter().SubmitAsync(Prompts.Job("hung"), ManifestSources.Inline(Prompts.Items(2)), default);
         var job = farm.Grains.GetGrain<IJobGrain>("hung");

@@ -24,6 +24,9 @@ public sealed class FarmCluster : IAsyncDisposable
         Suffix = suffix;
     }
 
+    /// <summary>Settings for tests that check scheduling and accounting, not frames: no VAE decode (the slowest part on a CPU).</summary>
+    public static IReadOnlyDictionary<string, string?> LatentsOnly { get; } = new Dictionary<string, string?> { ["Engine:Decode"] = "false" };
+
     public InProcessTestCluster Cluster { get; }
     public AzureBlobStore Blobs { get; }
     /// <summary>The store the silos write results to: <see cref="Blobs"/> unless the cluster was given another.</summary>
@@ -82,6 +85,9 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.MaxAttempts = farm.MaxAttempts;
                 o.RetryBackoff = farm.RetryBackoff;
                 o.RetryBackoffMax = farm.RetryBackoffMax;
+                o.JobFlushWindow = farm.JobFlushWindow;
+                o.JobFlushBatch = farm.JobFlushBatch;
+                o.OutcomeRedelivery = farm.OutcomeRedelivery;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
             services?.Invoke(index, silo.Services);
