@@ -35,8 +35,9 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
 var app = builder.Build();
 app.MapPrometheusScrapingEndpoint();
 app.MapOrleansDashboard("/dashboard");
-app.MapGet("/healthz", () => Results.Text("ok"));
-app.MapGet("/ready", (RenderWorker worker) => worker.IsReady ? Results.Text("ready") : Results.Text(worker.IsDraining ? "draining" : "loading", statusCode: 503));
+app.MapGet("/healthz", (RenderWorker worker) => worker.IsLive ? Results.Text("ok") : Results.Text($"unhealthy: {worker.Unhealthy}", statusCode: 503));
+app.MapGet("/ready", (RenderWorker worker) => worker.IsReady ? Results.Text("ready")
+    : Results.Text(worker.IsDraining ? "draining" : worker.Unhealthy is { } why ? $"unhealthy: {why}" : "loading", statusCode: 503));
 app.Logger.LogInformation("Engine runs on {LibTorch}", libtorch.Describe());
 await app.RunAsync();
 return 0;

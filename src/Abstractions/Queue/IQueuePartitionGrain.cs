@@ -33,6 +33,11 @@ public interface IQueuePartitionGrain : IGrainWithIntegerKey
     [Alias("EndLease")]
     Task EndLeaseAsync(LeaseEnd end);
 
+    /// <summary>Membership declared the silo dead: its leases here expire now (requeued with their next attempt, or
+    /// failed after the last), instead of when their lease duration runs out. Returns how many.</summary>
+    [Alias("ReleaseSilo")]
+    Task<int> ReleaseSiloAsync(string silo);
+
     [Alias("ControlJob")]
     Task ControlJobAsync(JobControl control);
 

@@ -1,3 +1,5 @@
+using HiStream.Engine.Sampling;
+
 namespace HiStream.Engine.Pipeline;
 
 /// <summary>Device memory one video holds while it renders, from the model sizes and the video's latent grid:
@@ -19,17 +21,36 @@ public sealed class RenderMemoryEstimator
 
     public long ModelBytes => _m.ParameterCount * _m.ElementBytes;
 
+    /// <summary>The estimate with each sampler's default settings (HiStream: anchor 1 + 3 neighbours + a chunk).</summary>
     public long EstimateVideoBytes(int width, int height, int latentFrames, string sampler)
+    {
+        bool wan = sampler.Equals("wan-bidirectional", StringComparison.OrdinalIgnoreCase);
+        bool sliding = sampler.StartsWith("histream", StringComparison.OrdinalIgnoreCase);
+        int chunk = _m.ChunkLatentFrames;
+        return Estimate(width, height, latentFrames, wan, chunk, sliding ? _anchorFrames + _neighbourFrames + chunk : null, sliding ? 2 : 0);
+    }
+
+    /// <summary>The estimate with a chunk sampler's own settings (chunk length, window, low-resolution factor), or
+    /// wan-bidirectional when <paramref name="chunked"/> is null.</summary>
+    public long EstimateVideoBytes(int width, int height, int latentFrames, HiStreamSettings? chunked)
+    {
+        if (chunked is null) return Estimate(width, height, latentFrames, wan: true, _m.ChunkLatentFrames, null, 0);
+        int lowFactor = chunked.LowResolutionFactor > 1 && (chunked.FirstChunk.LowSteps > 0 || chunked.LaterChunks.LowSteps > 0) ? chunked.LowResolutionFactor : 0;
+        return Estimate(width, height, latentFrames, wan: false, chunked.FramesPerChunk, chunked.WindowFrames, lowFactor);
+    }
+
+    /// <param name="windowFrames">Latent frames each KV cache holds (null: the whole history).</param>
+    /// <param name="lowFactor">The low-resolution cache's downscale (0: no low-resolution cache).</param>
+    private long Estimate(int width, int height, int latentFrames, bool wan, int chunkFrames, int? windowFrames, int lowFactor)
     {
         long tokensPerFrame = (long)(height / VideoRequest.VaeSpatialStride / _m.PatchHeight) * (width / VideoRequest.VaeSpatialStride / _m.PatchWidth);
         long kvPerToken = 2L * _m.Layers * _m.Dim * _m.ElementBytes;
-        int chunk = Math.Min(_m.ChunkLatentFrames, latentFrames);
-        bool sliding = sampler.StartsWith("histream", StringComparison.OrdinalIgnoreCase);
-        long window = sliding ? Math.Min(latentFrames, _anchorFrames + _neighbourFrames + chunk) : latentFrames;
+        int chunk = Math.Min(chunkFrames, latentFrames);
+        long window = windowFrames is { } w ? Math.Min(latentFrames, w) : latentFrames;
 
         long kv = kvPerToken * tokensPerFrame * window;
-        if (sliding) kv += kvPerToken * (tokensPerFrame / 4) * window; // low-resolution cache (½ × ½ grid)
-        if (sampler.Equals("wan-bidirectional", StringComparison.OrdinalIgnoreCase)) kv = 0; // no cache, but all frames at once
+        if (lowFactor > 0) kv += kvPerToken * (tokensPerFrame / ((long)lowFactor * lowFactor)) * window; // low-resolution cache
+        if (wan) kv = 0; // no cache, but all frames at once
         long crossAttention = 2L * _m.Layers * _m.TextLen * _m.Dim * _m.ElementBytes;
         long activeTokens = tokensPerFrame * (kv == 0 ? latentFrames : chunk);
         long attendedTokens = kv == 0 ? activeTokens : tokensPerFrame * window;

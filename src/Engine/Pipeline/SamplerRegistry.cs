@@ -34,6 +34,21 @@ public static class SamplerRegistry
         return 16 * Math.Max(1, ParseChunked(key, options).LowResolutionFactor);
     }
 
+    /// <summary>The chunk sampler's settings after its options, or null for wan-bidirectional (no chunks).</summary>
+    public static HiStreamSettings? ChunkSettings(string name, IReadOnlyDictionary<string, string> options)
+    {
+        var key = Key(name);
+        return key == SamplerFactory.WanBidirectional ? null : ParseChunked(key, options);
+    }
+
+    /// <summary>Checks a video's latent shape by the same rules the sampler applies when it runs (chunk multiple,
+    /// patch grid, low-resolution grid); throws <see cref="ArgumentException"/>.</summary>
+    public static void ValidateShape(string name, IReadOnlyDictionary<string, string> options, int latentFrames, int latentHeight, int latentWidth)
+    {
+        if (ChunkSettings(name, options) is { } chunked) chunked.ValidateShape(latentFrames, latentHeight, latentWidth);
+        else WanBidirectionalSettings.ValidateShape(latentFrames, latentHeight, latentWidth);
+    }
+
     public static IVideoSampler Create(string name, SamplerModels models, IReadOnlyDictionary<string, string> options)
     {
         var key = Key(name);

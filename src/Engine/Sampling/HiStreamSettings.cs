@@ -184,13 +184,19 @@ public sealed record HiStreamSettings
     public void ValidateRequest(SamplingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.LatentFrames < 1)
-            throw new ArgumentException($"SamplingRequest.LatentFrames must be at least 1 (got {request.LatentFrames}).", nameof(request));
-        if (request.LatentFrames % FramesPerChunk != 0)
+        ValidateShape(request.LatentFrames, request.LatentHeight, request.LatentWidth);
+    }
+
+    /// <summary>The shape rules of <see cref="ValidateRequest"/> without a request (a gateway checks a job with them).</summary>
+    public void ValidateShape(int latentFrames, int latentHeight, int latentWidth)
+    {
+        if (latentFrames < 1)
+            throw new ArgumentException($"SamplingRequest.LatentFrames must be at least 1 (got {latentFrames}).", "request");
+        if (latentFrames % FramesPerChunk != 0)
             throw new ArgumentException(
-                $"SamplingRequest.LatentFrames ({request.LatentFrames}) must be a multiple of HiStreamSettings.FramesPerChunk ({FramesPerChunk}).", nameof(request));
-        CheckSide(request.LatentHeight, "LatentHeight");
-        CheckSide(request.LatentWidth, "LatentWidth");
+                $"SamplingRequest.LatentFrames ({latentFrames}) must be a multiple of HiStreamSettings.FramesPerChunk ({FramesPerChunk}).", "request");
+        CheckSide(latentHeight, "LatentHeight");
+        CheckSide(latentWidth, "LatentWidth");
     }
 
     private void CheckSide(int latent, string name)

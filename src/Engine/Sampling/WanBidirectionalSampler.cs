@@ -45,11 +45,7 @@ public sealed class WanBidirectionalSampler : IVideoSampler
     private static void Validate(SamplingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.LatentFrames < 1)
-            throw new ArgumentException($"SamplingRequest.LatentFrames must be at least 1 (got {request.LatentFrames}).", nameof(request));
-        foreach (var (side, name) in new[] { (request.LatentHeight, "LatentHeight"), (request.LatentWidth, "LatentWidth") })
-            if (side < 2 || side % 2 != 0)
-                throw new ArgumentException($"SamplingRequest.{name} {side} ({side * 8} px): the resolution must be a positive multiple of 16 pixels.", nameof(request));
+        WanBidirectionalSettings.ValidateShape(request.LatentFrames, request.LatentHeight, request.LatentWidth);
     }
 
     private IEnumerable<GeneratedChunk> Run(SamplingRequest request, CancellationToken ct)

@@ -33,9 +33,12 @@ public sealed record WanBidirectionalSettings
 
     public FlowSolver Solver { get; init; } = FlowSolver.Euler;
 
+    /// <summary>More steps than this is a mistake, not a setting (Wan uses 50; each step is a full pass over every frame).</summary>
+    public const int MaxSteps = 1000;
+
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentException($"WanBidirectionalSettings.Steps must be at least 1 (got {Steps}).", nameof(Steps));
+        if (Steps < 1 || Steps > MaxSteps) throw new ArgumentException($"WanBidirectionalSettings.Steps must be in 1..{MaxSteps} (got {Steps}).", nameof(Steps));
         if (!(Shift > 0) || double.IsInfinity(Shift)) throw new ArgumentException($"WanBidirectionalSettings.Shift must be positive (got {Shift}).", nameof(Shift));
         if (!double.IsFinite(GuidanceScale)) throw new ArgumentException($"WanBidirectionalSettings.GuidanceScale must be finite (got {GuidanceScale}).", nameof(GuidanceScale));
     }
@@ -51,5 +54,15 @@ public sealed record WanBidirectionalSettings
         }
         sigmas[Steps] = 0;
         return sigmas;
+    }
+
+    /// <summary>The request shape the sampler accepts: any number of latent frames, sides of whole 2x2 patches.</summary>
+    public static void ValidateShape(int latentFrames, int latentHeight, int latentWidth)
+    {
+        if (latentFrames < 1)
+            throw new ArgumentException($"SamplingRequest.LatentFrames must be at least 1 (got {latentFrames}).", "request");
+        foreach (var (side, name) in new[] { (latentHeight, "LatentHeight"), (latentWidth, "LatentWidth") })
+            if (side < 2 || side % 2 != 0)
+                throw new ArgumentException($"SamplingRequest.{name} {side} ({side * 8} px): the resolution must be a positive multiple of 16 pixels.", "request");
     }
 }

@@ -1,3 +1,4 @@
+using HiStream.Engine.Pipeline;
 using HiStream.Gateway.Jobs;
 using HiStream.Gateway.Security;
 using HiStream.Grains.Hosting;
@@ -18,12 +19,14 @@ public static class GatewayApp
     {
         services.Configure<GatewayLimits>(configuration.GetSection(GatewayLimits.Section));
         services.Configure<FarmOptions>(configuration.GetSection(FarmOptions.Section));
+        services.Configure<PipelineOptions>(configuration.GetSection(PipelineOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlobStore>(_ => HiStreamSiloExtensions.BlobStoreFromConfiguration(configuration));
         services.Configure<DownloadOptions>(configuration.GetSection(DownloadOptions.Section));
         services.AddSingleton(sp => InternalContainers.From(configuration, sp.GetRequiredService<IOptions<FarmOptions>>().Value.JobsContainer));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<ResultLister>();
+        services.AddSingleton<StoredVideoStatus>();
         services.AddSingleton<DownloadLinks>();
         services.AddSingleton<JobAccess>();
         services.AddGatewaySecurity(configuration);

@@ -73,12 +73,35 @@ public static class JobEndpoints
         }).WithSummary("Finished videos with download URLs of their files (read-only SAS URLs on Azure, gateway URLs on a local store)")
             .Produces<ResultsPage>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapGet("/{jobId}/videos/{videoId}", async (string jobId, string videoId, HttpContext http, JobAccess access, IGrainFactory grains, IBlobStore blobs, DownloadLinks links, CancellationToken cancellationToken) =>
+        jobs.MapGet("/{jobId}/videos/{videoId}", async (string jobId, string videoId, HttpContext http, JobAccess access, CallerResolver callers, IGrainFactory grains, IBlobStore blobs,
+            DownloadLinks links, StoredVideoStatus stored, CancellationToken cancellationToken) =>
         {
-            if (await access.FindAsync(http, jobId) is not { Status.Output: { } output } job) return UnknownJob(jobId);
             if (BadVideoId(videoId) is { } bad) return bad;
+            VisibleJob? job;
+            try
+            {
+                job = await access.FindAsync(http, jobId).WaitAsync(StoredVideoStatus.GrainTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (StoredVideoStatus.IsUnreachable(ex))
+            {
+                // The job's grain is on a silo that is down: answer from storage for a job this gateway has seen.
+                var scoped = callers.Resolve(http.User).JobKey(jobId);
+                return stored.Recall(scoped) is { } known
+                    ? Results.Ok(new VideoResponse(await stored.ReadAsync(scoped, videoId, known, cancellationToken), null))
+                    : Results.Problem($"Job '{jobId}' cannot be reached right now (its silo is being replaced); try again in a few seconds.", statusCode: 503, title: "Job unavailable");
+            }
+            if (job is not { Status.Output: { } output }) return UnknownJob(jobId);
             var key = job.Key;
-            var status = await grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(key, videoId)).GetStatusAsync();
+            stored.Remember(key, output);
+            VideoStatus status;
+            try
+            {
+                status = await grains.GetGrain<IVideoGrain>(VideoKey.GrainKey(key, videoId)).GetStatusAsync().WaitAsync(StoredVideoStatus.GrainTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (StoredVideoStatus.IsUnreachable(ex))
+            {
+                status = await stored.ReadAsync(key, videoId, output, cancellationToken);
+            }
             if (status.State == VideoState.Pending && status.ItemIndex < 0 && !await blobs.ExistsAsync(output.Container, $"{output.VideoFolder(key, videoId)}/{VideoOutputs.MetadataFile}", cancellationToken) && !IsDefaultId(key, videoId))
                 return Results.Problem($"Job '{jobId}' has no started video '{videoId}' (a queued video with a user-supplied id is only known once it starts).", statusCode: 404, title: "Unknown video");
             return Results.Ok(new VideoResponse(status, await FilesAsync(links, http.Request, output, key, videoId, status, cancellationToken)));

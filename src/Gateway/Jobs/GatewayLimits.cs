@@ -1,3 +1,6 @@
+using HiStream.Engine.Pipeline;
+using HiStream.Grains.Hosting;
+
 namespace HiStream.Gateway.Jobs;
 
 /// <summary>What a job may ask for (configuration section <c>Gateway:Limits</c>) and the defaults of an item.</summary>
@@ -18,4 +21,16 @@ public sealed class GatewayLimits
     public int DefaultHeight { get; set; } = 480;
     public int DefaultFrames { get; set; } = 81;
     public string DefaultSampler { get; set; } = "self-forcing";
+
+    /// <summary>Device memory (GiB) of the largest silo the farm is configured for: an item whose estimate (with its
+    /// own options, after the weights and <c>Farm:ReserveFraction</c>) exceeds it is refused at submit. Unset:
+    /// <c>Farm:DeviceMemoryGiB</c>, else 80.</summary>
+    public double? LargestSiloMemoryGiB { get; set; }
+
+    /// <summary>The admission rules for the model <paramref name="engine"/> describes on the largest silo.</summary>
+    public RenderAdmission Admission(PipelineOptions engine, FarmOptions farm)
+    {
+        double gib = LargestSiloMemoryGiB ?? farm.DeviceMemoryGiB ?? 80;
+        return RenderAdmission.For(engine, (long)(gib * (1L << 30)), farm.ReserveFraction);
+    }
 }

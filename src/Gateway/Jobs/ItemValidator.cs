@@ -9,9 +9,10 @@ using HiStream.Engine.Pipeline;
 
 namespace HiStream.Gateway.Jobs;
 
-/// <summary>Checks one manifest item against the limits, fills defaults and normalises it to a <see cref="JobItem"/>.
-/// Errors name the field: <c>{prefix}.width</c>.</summary>
-public sealed partial class ItemValidator(GatewayLimits limits)
+/// <summary>Checks one manifest item against the limits and against what the engine will require
+/// (<see cref="RenderAdmission"/>: frames per chunk, size multiples, option ranges, device memory on the largest
+/// silo), fills defaults and normalises it to a <see cref="JobItem"/>. Errors name the field: <c>{prefix}.width</c>.</summary>
+public sealed partial class ItemValidator(GatewayLimits limits, RenderAdmission admission)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ItemIdPattern();
@@ -56,8 +57,6 @@ public sealed partial class ItemValidator(GatewayLimits limits)
         int frames = spec.Frames ?? defaults.Frames ?? limits.DefaultFrames;
         if (frames < 1) Error("frames", $"is {frames}; it must be at least 1.");
         else if (frames > limits.MaxFrames) Error("frames", $"is {frames}; the limit is {limits.MaxFrames}.");
-        else if ((frames - 1) % VideoRequest.VaeTemporalStride != 0)
-            Error("frames", $"is {frames}; it must be 1 + 4·k (the VAE turns n latent frames into 1 + 4·(n − 1) frames), e.g. {1 + (frames - 1) / 4 * 4} or {1 + ((frames - 1) / 4 + 1) * 4}.");
 
         var sampler = (spec.Sampler ?? defaults.Sampler ?? limits.DefaultSampler).Trim().ToLowerInvariant();
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -65,21 +64,9 @@ public sealed partial class ItemValidator(GatewayLimits limits)
             if (source is not null)
                 foreach (var (key, value) in source)
                     options[key] = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
-        if (!SamplerRegistry.IsKnown(sampler)) Error("sampler", $"'{Clip(sampler)}' is not a known sampler ({string.Join(", ", SamplerRegistry.Names)}).");
-        else
-        {
-            try
-            {
-                SamplerRegistry.Validate(sampler, options);
-                int multiple = SamplerRegistry.PixelMultiple(sampler, options);
-                if (multiple > 16 && errors.Count == before && (width % multiple != 0 || height % multiple != 0))
-                    Error(sizeField ?? "width", $"{width}x{height}: {sampler} renders its first steps at 1/{multiple / 16} of the size, so width and height must be multiples of {multiple}.");
-            }
-            catch (ArgumentException ex)
-            {
-                Error("samplerOptions", ex.Message);
-            }
-        }
+        if (errors.Count == before)
+            foreach (var problem in admission.Check(width, height, frames, sampler, options))
+                Error(problem.Field == "size" ? sizeField ?? "width" : problem.Field, problem.Message);
 
         if (errors.Count > before) return null;
         long seed = spec.Seed ?? defaults.Seed ?? DefaultSeed(index, prompt!);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using HiStream.Abstractions.Jobs;
 using HiStream.Abstractions.Rendering;
 using HiStream.Abstractions.Tenants;
+using HiStream.Engine.Pipeline;
 using HiStream.Gateway.Security;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Manifests;
@@ -26,15 +27,16 @@ public sealed partial class JobSubmitter
 
     private readonly InternalContainers _internal;
 
+    /// <param name="engine">The model the silos run (section <c>Engine</c>); the tiny random model when not given.</param>
     public JobSubmitter(IBlobStore blobs, IGrainFactory grains, IOptions<GatewayLimits> limits, IOptions<FarmOptions> farm, TimeProvider time,
-        InternalContainers? internalContainers = null)
+        InternalContainers? internalContainers = null, IOptions<PipelineOptions>? engine = null)
     {
         _internal = internalContainers ?? new InternalContainers(new HashSet<string>(StringComparer.Ordinal) { farm.Value.JobsContainer });
         _blobs = blobs;
         _grains = grains;
         _limits = limits.Value;
         _farm = farm.Value;
-        _validator = new ItemValidator(_limits);
+        _validator = new ItemValidator(_limits, _limits.Admission(engine?.Value ?? new PipelineOptions(), _farm));
         _time = time;
     }
 

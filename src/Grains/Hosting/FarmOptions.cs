@@ -71,12 +71,46 @@ public sealed class FarmOptions
     /// <summary>ffmpeg executable (on PATH by default).</summary>
     public string Ffmpeg { get; set; } = "ffmpeg";
 
-    /// <summary>How long a draining silo waits for its videos to reach a chunk boundary and checkpoint.</summary>
+    /// <summary>The drain's grace: how long a draining silo (SIGTERM) waits for its videos to reach a chunk boundary
+    /// and checkpoint. Past it, the chunks in flight are abandoned (their videos resume elsewhere from the last stored
+    /// chunk) and the silo goes on shutting down. Keep it below <c>Farm:ShutdownTimeout</c> and the pod's
+    /// terminationGracePeriodSeconds.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Breaker: after this many videos in a row fail on a silo it stops pulling and turns not-ready
+    /// (0 = never).</summary>
+    public int FailureBreakerThreshold { get; set; } = 5;
+
+    /// <summary>Watchdog: a device call (open a video, render a chunk) that takes longer fails its video and marks
+    /// the silo unhealthy (not ready, not live). Set it well above the slowest chunk the farm renders.</summary>
+    public TimeSpan DeviceCallTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Attempts of a grain-state write, job report or queue call that fails transiently (see
+    /// <see cref="FarmRetry"/>), with exponential backoff from 250 ms up to <see cref="RetryMaxDelay"/>.</summary>
+    public int RetryAttempts { get; set; } = 10;
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Off by default. For tests and drills only.</summary>
+    public FaultInjectionOptions FaultInjection { get; set; } = new();
 
     /// <summary>At most this many videos (the first by item index) on a job's contact sheet.</summary>
     public int ContactSheetMaxVideos { get; set; } = 400;
 
     /// <summary>Job webhooks: the signing secret and retries.</summary>
     public Results.WebhookOptions Webhooks { get; set; } = new();
+}
+
+/// <summary>Faults a silo can be told to simulate (configuration <c>Farm:FaultInjection</c>).</summary>
+public sealed class FaultInjectionOptions
+{
+    /// <summary>Every chunk fails with an error, as on a broken device.</summary>
+    public bool DeviceFails { get; set; }
+
+    /// <summary>Every chunk's device call never returns, as on a wedged device.</summary>
+    public bool DeviceHangs { get; set; }
+
+    /// <summary>Every chunk takes at least this long, as on a slow device (a drain can abandon the chunk).</summary>
+    public TimeSpan ChunkDelay { get; set; }
+
+    public bool Enabled => DeviceFails || DeviceHangs || ChunkDelay > TimeSpan.Zero;
 }

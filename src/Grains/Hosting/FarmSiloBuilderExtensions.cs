@@ -30,7 +30,16 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<IPipelineSource, ConfiguredPipelineSource>();
         services.TryAddSingleton<ManifestReader>();
         services.TryAddSingleton<TorchRenderEngine>();
-        services.TryAddSingleton<IRenderEngine>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<IRenderEngine>(sp =>
+        {
+            var faults = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FarmOptions>>().Value.FaultInjection;
+            IRenderEngine engine = sp.GetRequiredService<TorchRenderEngine>();
+            return faults.Enabled ? new FaultInjectingRenderEngine(engine, faults) : engine;
+        });
+        services.TryAddSingleton(sp => new FarmRetry(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FarmOptions>>().Value));
+        services.TryAddSingleton<SiloHealth>();
+        services.TryAddSingleton<DeadSiloWatcher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloWatcher>());
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
         services.TryAddSingleton<JobContactSheet>();
         services.TryAddSingleton<WebhookSender>();

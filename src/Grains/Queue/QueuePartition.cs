@@ -170,6 +170,18 @@ public sealed class QueuePartition
         return (expired.Count > 0, reports);
     }
 
+    /// <summary>The silo's leases expire now (it is dead); the next <see cref="ExpireLeases"/> requeues them.</summary>
+    public int ExpireSilo(string silo, DateTimeOffset now)
+    {
+        int count = 0;
+        foreach (var lease in _state.Leases.Values.Where(l => l.Silo == silo))
+        {
+            lease.ExpiresAt = now;
+            count++;
+        }
+        return count;
+    }
+
     /// <summary>Jobs whose deadline passed stop handing out items; returns them so the job can count what never started.</summary>
     public List<(string JobId, int Generation)> CheckDeadlines(DateTimeOffset now)
     {

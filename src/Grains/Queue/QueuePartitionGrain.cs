@@ -93,6 +93,14 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         return Task.CompletedTask;
     }
 
+    public async Task<int> ReleaseSiloAsync(string silo)
+    {
+        var now = _time.GetUtcNow();
+        int released = _queue.ExpireSilo(silo, now);
+        if (released > 0) await SaveIf(await ApplyDeadlinesAndExpiryAsync(now));
+        return released;
+    }
+
     public Task ControlJobAsync(JobControl control) => SaveIf(_queue.Control(control));
 
     public Task DropJobAsync(string jobId, int generation, bool cancelled) => SaveIf(_queue.DropJob(jobId, generation, cancelled));

@@ -24,7 +24,7 @@ public sealed class AzureBlobStore : IBlobStore
         _retry = retry;
     }
 
-    public static AzureBlobStore FromConnectionString(string connectionString, int maxAttempts = 4) =>
+    public static AzureBlobStore FromConnectionString(string connectionString, int maxAttempts = 8) =>
         new(new BlobServiceClient(connectionString, ClientOptions()), BlobRetry.Create(maxAttempts, TimeSpan.FromMilliseconds(200)));
 
     /// <summary>The SDK's own retries are off: the Polly pipeline is the one retry policy.</summary>

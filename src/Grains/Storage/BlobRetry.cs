@@ -9,12 +9,15 @@ namespace HiStream.Grains.Storage;
 /// Conflicts, precondition failures and missing blobs are answers, not faults, and are never retried.</summary>
 public static class BlobRetry
 {
+    /// <summary>Exponential backoff from <paramref name="baseDelay"/>, each wait at most 5 s: 8 attempts from 200 ms
+    /// span about 16 s, enough to ride out a storage restart.</summary>
     public static ResiliencePipeline Create(int maxAttempts, TimeSpan baseDelay) =>
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = Math.Max(0, maxAttempts - 1),
                 Delay = baseDelay,
+                MaxDelay = TimeSpan.FromSeconds(5),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),

@@ -34,16 +34,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly FarmRetry _retry;
+    private readonly SiloHealth _health;
     private readonly ILogger<VideoGrain> _logger;
     private Task? _render;
     private CancellationTokenSource? _cancel;
+    private CancellationTokenSource? _abort;
     private volatile bool _suspend;
     private WorkLease? _lease;
     private bool _superseded;
 
     public VideoGrain([PersistentState("video", FarmStorage.Name)] IPersistentState<VideoGrainState> state, IBlobStore blobs, IRenderEngine engine,
-        RenderWorker worker, LeaseRenewals leases, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, ILogger<VideoGrain> logger)
+        RenderWorker worker, LeaseRenewals leases, ILocalSiloDetails silo, IOptions<FarmOptions> options, FarmMetrics metrics, TimeProvider time, FarmRetry retry,
+        SiloHealth health, ILogger<VideoGrain> logger)
     {
+        _retry = retry;
+        _health = health;
         _state = state;
         _blobs = blobs;
         _engine = engine;
@@ -139,11 +145,23 @@ public sealed class VideoGrain : Grain, IVideoGrain
         await _state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
+        _abort = new CancellationTokenSource();
         _suspend = false;
         _superseded = false;
         _lease = lease;
         DelayDeactivation(Timeout.InfiniteTimeSpan); // outbound calls and device work do not count as activity
-        _worker.Attach(lease.LeaseId, () => _suspend = true);
+        var abort = _abort;
+        _worker.Attach(lease.LeaseId, () => _suspend = true, () =>
+        {
+            try
+            {
+                abort.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the render already ended
+            }
+        });
         _render = RenderAsync(lease, job, item, outputs, _cancel.Token);
         return new StartResult(StartOutcome.Started, _silo.Name);
     }
@@ -180,21 +198,23 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var (jobId, videoId) = Key;
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         IRenderSession? session = null;
-        bool suspended = false;
+        bool suspended = false, deviceHung = false;
         string outcome = "failed";
         string? error = null;
         VideoReport? final = null; // the outcome the lease's end carries to the partition, which keeps it until the job has it
+        var abort = _abort!.Token;
+        using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
         try
         {
             var info = await _engine.LoadAsync(cancel);
-            int stored = await outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel);
-            if (!await jobGrain.ReportAsync(Report(lease, item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal,
+            int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
+            if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal,
                     (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
-            var finished = await outputs.ReadLatentsAsync(stored, cancel);
-            session = await _engine.OpenAsync(item.Settings, finished, cancel);
+            var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
+            session = await WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token));
             S.ChunksTotal = session.ChunkCount;
             S.ChunksDone = stored;
             S.Chunks.RemoveAll(c => c.Index >= stored);
@@ -216,15 +236,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 }
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var chunk = await session.NextAsync(cancel);
+                var chunk = await WatchdogAsync($"chunk {S.ChunksDone}", session.NextAsync(device.Token));
                 if (chunk is null) break;
                 var write = Stopwatch.StartNew();
                 long before = outputs.BytesWritten;
-                await outputs.WriteChunkAsync(chunk, new Dictionary<string, string>
+                var chunkMetadata = new Dictionary<string, string>
                 {
                     ["job"] = jobId, ["video"] = videoId, ["chunk"] = chunk.Index.ToString(), ["first_latent_frame"] = chunk.FirstLatentFrame.ToString(),
                     ["model_hash"] = info.ModelHash, ["seed"] = item.Settings.Seed.ToString(),
-                }, cancel);
+                };
+                await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel)); // create-only writes: a retry is safe
                 _metrics.BytesWritten(outputs.BytesWritten - before);
                 S.Chunks.Add(new ChunkRecord
                 {
@@ -241,7 +262,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 });
                 framesSoFar += chunk.FrameCount;
                 S.ChunksDone = chunk.Index + 1;
-                await _state.WriteStateAsync();
+                await WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
                 renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
                 // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
@@ -251,7 +272,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             if (suspended)
             {
                 S.State = VideoState.Pending;
-                await _state.WriteStateAsync();
+                await WriteStateAsync();
                 outcome = "suspended";
                 _logger.LogInformation("Video {Job}/{Video} checkpointed after chunk {Chunk} for the silo's drain", jobId, videoId, S.ChunksDone - 1);
                 return;
@@ -262,7 +283,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             var finishedAt = _time.GetUtcNow();
             double gpuSeconds = S.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
             VideoMetadata? written = null;
-            await outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
+            await _retry.ExecuteAsync(() => outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
                 jobId, videoId, item.Index, settings.Prompt, false, settings.Seed, settings.Width, settings.Height, settings.Frames, _options.Fps,
                 settings.Sampler, settings.SamplerOptions,
                 new ModelMetadata(info.ModelId, info.ModelHash, info.RandomWeights, info.Device, info.DType),
@@ -271,17 +292,26 @@ public sealed class VideoGrain : Grain, IVideoGrain
                     c.DecodeSeconds, c.WriteSeconds, c.ModelPasses, c.Silo, c.FinishedAt)).ToList(),
                 files, job.Priority, job.Tags,
                 info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null)
-            { GpuSeconds = gpuSeconds }, cancel);
+            { GpuSeconds = gpuSeconds }, cancel));
             await ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel);
             S.ResultRecorded = true;
             _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
             S.State = VideoState.Completed;
             S.FinishedAt = finishedAt;
-            await _state.WriteStateAsync();
+            await WriteStateAsync();
             outcome = "completed";
             final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds };
             await NotifyAsync(jobGrain, final);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            // The drain's grace ran out mid-chunk: the chunk is abandoned, the stored ones stay, another silo resumes.
+            suspended = true;
+            outcome = "suspended";
+            S.State = VideoState.Pending;
+            await TryAsync(() => _state.WriteStateAsync());
+            _logger.LogWarning("Video {Job}/{Video} abandoned chunk {Chunk} at the drain's deadline; it resumes elsewhere from its stored chunks", jobId, videoId, S.ChunksDone);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
         {
@@ -307,6 +337,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         catch (Exception ex)
         {
+            deviceHung = ex is DeviceWatchdogException;
             _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, S.ChunksDone, lease.Attempt, lease.MaxAttempts);
             S.State = VideoState.Failed;
             S.Error = ex.Message;
@@ -322,12 +353,15 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         finally
         {
-            if (session is not null) await TryAsync(async () => await session.DisposeAsync());
+            // A wedged device never runs the disposal: don't wait for it (the silo is unhealthy and will be restarted).
+            if (session is not null && !deviceHung) await TryAsync(async () => await session.DisposeAsync());
             outputs.Dispose();
             _render = null;
             _lease = null;
             _cancel?.Dispose();
             _cancel = null;
+            _abort?.Dispose();
+            _abort = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
             var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
             await TryAsync(() => _worker.VideoEndedAsync(lease, end, error, final));
@@ -353,23 +387,28 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private VideoReport Report(WorkLease lease, int item, string videoId, ProgressKind kind, int done, int total, string? message) =>
         new(item, videoId, kind, done, total, 0, _silo.Name, string.IsNullOrEmpty(message) ? null : message.Trim()) { Attempt = lease.Attempt, Generation = lease.Generation };
 
-    /// <summary>An outcome report must arrive: it is retried a few times (the job counts it once however often it comes).</summary>
-    private async Task ReportEndAsync(IJobGrain job, VideoReport report)
+    /// <summary>An outcome report must arrive: it is retried through failovers and storage faults (<see cref="FarmRetry"/>;
+    /// the job counts it once however often it comes).</summary>
+    private Task ReportEndAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
+
+    /// <summary>A device call bounded by <see cref="FarmOptions.DeviceCallTimeout"/>: past it the video fails and the
+    /// silo is marked unhealthy (the call itself cannot be stopped; the device thread is wedged).</summary>
+    private async Task<T> WatchdogAsync<T>(string what, Task<T> call)
     {
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await job.ReportAsync(report);
-                return;
-            }
-            catch (Exception ex) when (attempt < 4)
-            {
-                _logger.LogWarning(ex, "Video {Key}: report {Kind} failed (try {Try}); retrying", this.GetPrimaryKeyString(), report.Kind, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt));
-            }
+            return await call.WaitAsync(_options.DeviceCallTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            _health.DeviceCallTimedOut(what);
+            throw new DeviceWatchdogException($"Device call '{what}' did not return within {_options.DeviceCallTimeout} (watchdog); the silo is marked unhealthy.");
         }
     }
+
+    private Task WriteStateAsync() => _retry.ExecuteAsync(() => _state.WriteStateAsync()).AsTask();
+
+    private Task<bool> ReportAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
 
     /// <summary>One-way progress or outcome for the job's events and counts; the outcome's durable path is the lease's end.</summary>
     private Task NotifyAsync(IJobGrain job, VideoReport report) => TryAsync(() => job.NotifyAsync(report));
@@ -400,3 +439,6 @@ public sealed class VideoGrain : Grain, IVideoGrain
         return new VideoStatus(jobId, videoId, S.ItemIndex, state, S.ChunksDone, S.ChunksTotal, S.Silo, S.StartedAt, S.FinishedAt, eta, S.Error, S.OutputFolder, S.Skipped);
     }
 }
+
+/// <summary>A device call outlived the watchdog deadline.</summary>
+public sealed class DeviceWatchdogException(string message) : Exception(message);

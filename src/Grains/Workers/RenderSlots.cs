@@ -68,11 +68,16 @@ public sealed class RenderSlots
         }
     }
 
-    /// <summary>Remembers how to ask a started video to checkpoint and stop.</summary>
-    public void Attach(string leaseId, Action suspend)
+    /// <summary>Remembers how to ask a started video to checkpoint and stop (<paramref name="suspend"/>: at its next
+    /// chunk boundary; <paramref name="abort"/>: now, abandoning the chunk in flight).</summary>
+    public void Attach(string leaseId, Action suspend, Action abort)
     {
         lock (_lock)
-            if (_active.TryGetValue(leaseId, out var video)) video.Suspend = suspend;
+            if (_active.TryGetValue(leaseId, out var video))
+            {
+                video.Suspend = suspend;
+                video.Abort = abort;
+            }
     }
 
     public string[] LeaseIds()
@@ -89,6 +94,15 @@ public sealed class RenderSlots
         return running.Length;
     }
 
+    /// <summary>Stops every running video now, mid-chunk (the drain's grace is over); returns how many.</summary>
+    public int AbortAll()
+    {
+        ActiveVideo[] running;
+        lock (_lock) running = _active.Values.ToArray();
+        foreach (var video in running) video.Abort?.Invoke();
+        return running.Length;
+    }
+
     private void Publish()
     {
         _metrics.SlotsBusy = _active.Count;
@@ -99,5 +113,6 @@ public sealed class RenderSlots
     {
         public WorkLease Lease { get; } = lease;
         public Action? Suspend { get; set; }
+        public Action? Abort { get; set; }
     }
 }

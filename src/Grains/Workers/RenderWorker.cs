@@ -24,6 +24,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private readonly VideoStarter _starter;
     private readonly QueueDepthSampler _depth;
     private readonly SiloDrain _drain;
+    private readonly SiloHealth _health;
     private readonly PartitionedLeaser _queue;
     private readonly FarmOptions _options;
     private readonly FarmMetrics _metrics;
@@ -35,8 +36,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     private int _disposed;
 
     public RenderWorker(ILocalSiloDetails silo, IRenderEngine engine, RenderSlots slots, SlotPlanner planner, VideoStarter starter,
-        QueueDepthSampler depth, SiloDrain drain, PartitionedLeaser queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
+        QueueDepthSampler depth, SiloDrain drain, SiloHealth health, PartitionedLeaser queue, IOptions<FarmOptions> options, FarmMetrics metrics, ILogger<RenderWorker> logger)
     {
+        _health = health;
         _silo = silo;
         _engine = engine;
         _slots = slots;
@@ -61,8 +63,14 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
 
     /// <summary>Completes when the model is loaded and the silo takes work (readiness).</summary>
     public Task Ready => _ready.Task;
-    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_drain.IsDraining;
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully && !_drain.IsDraining && _health.IsHealthy;
     public bool IsDraining => _drain.IsDraining;
+
+    /// <summary>Why the silo takes no work although loaded (breaker or watchdog), else null.</summary>
+    public string? Unhealthy => _health.Reason;
+
+    /// <summary>False once a device call never returned: the process should be restarted (liveness).</summary>
+    public bool IsLive => !_health.DeviceHung;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(RenderWorker), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -90,18 +98,22 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         if (Busy > 0) _logger.LogWarning("Drain timed out with {Count} videos still rendering; their leases expire and other silos resume them", Busy);
     }
 
-    /// <summary>A started video registers how to ask it to checkpoint and stop (used when the silo drains).</summary>
-    public void Attach(string leaseId, Action suspend)
+    /// <summary>A started video registers how to ask it to checkpoint and stop, at its next chunk boundary or at once
+    /// (used when the silo drains).</summary>
+    public void Attach(string leaseId, Action suspend, Action abort)
     {
-        _slots.Attach(leaseId, suspend);
+        _slots.Attach(leaseId, suspend, abort);
         if (_drain.IsDraining) suspend();
     }
 
-    /// <summary>The video stopped: its slot is free, and its lease ends at its partition (done; failed: retried after
-    /// a backoff or failed for good; returned: checkpointed for a drain). Leases are renewed by the videos' progress
-    /// (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses its lease.</summary>
+    /// <summary>The video stopped: its slot is free, its lease ends at its partition (done; failed: retried after
+    /// a backoff or failed for good; returned: checkpointed for a drain), and the breaker counts the outcome. Leases
+    /// are renewed by the videos' progress (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses
+    /// its lease.</summary>
     public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, VideoReport? final = null)
     {
+        if (outcome == LeaseOutcome.Failed || (outcome == LeaseOutcome.Done && error is not null)) _health.VideoFailed(error ?? "unknown error");
+        else if (outcome == LeaseOutcome.Done) _health.VideoCompleted();
         _slots.Release(lease.LeaseId);
         await _queue.EndAsync(lease, outcome, error, final: final);
         _wake.Release();
@@ -156,6 +168,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// <summary>Leases what fits into the free slots and starts it; returns how many leases came.</summary>
     private async Task<int> PullAsync(CancellationToken stop)
     {
+        if (!_health.IsHealthy) return 0; // breaker open: leave the work to healthy silos
         var request = _slots.Budget(SiloId);
         if (request.MaxVideos <= 0) return 0;
         var leases = await _queue.LeaseAsync(request, stop);

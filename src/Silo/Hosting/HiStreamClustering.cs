@@ -16,6 +16,7 @@ public static class HiStreamClustering
     public static ISiloBuilder UseHiStreamClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Configure<ClusterOptions>(o => ConfigureCluster(o, configuration));
+        silo.UseHiStreamMembershipTimings(configuration);
         int siloPort = configuration.GetValue("Orleans:SiloPort", 11111);
         int gatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000);
         switch (Provider(configuration))
@@ -100,4 +101,24 @@ public static class HiStreamClustering
         : throw new InvalidOperationException("Orleans:Clustering:Provider is azuretable: set Orleans:Clustering:ConnectionString (or Farm:Blob:ConnectionString).");
 
     private static string TableName(IConfiguration configuration) => configuration["Orleans:Clustering:TableName"] ?? DefaultTableName;
+
+    /// <summary>How fast a dead silo is declared dead (its leases then go back to the queue at once, see
+    /// <c>DeadSiloWatcher</c>): the farm's defaults below, each overridable under <c>Orleans:Membership</c>
+    /// (<see cref="ClusterMembershipOptions"/> property names). Probes every 2 s, dead after 3 missed probes, one vote
+    /// enough while the cluster is small (Orleans caps the votes needed at half the live silos): about 6-10 s from a
+    /// crash to the death declaration, against about 15-30 s with Orleans' defaults.</summary>
+    public static ISiloBuilder UseHiStreamMembershipTimings(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 3;
+            o.NumVotesForDeathDeclaration = 2;
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(60);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(30);
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+        });
+        silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+        return silo;
+    }
 }

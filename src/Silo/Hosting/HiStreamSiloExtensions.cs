@@ -47,7 +47,13 @@ public static class HiStreamSiloExtensions
                 // Orleans' own provider: one blob "<state name>-<grain id>.json" per grain state, ETag-guarded writes.
                 silo.AddAzureBlobGrainStorage(FarmStorage.Name, o =>
                 {
-                    o.BlobServiceClient = new BlobServiceClient(connection);
+                    // The SDK's exponential retries ride out a storage restart (~16 s), like the result store's Polly policy.
+                    var client = new BlobClientOptions();
+                    client.Retry.MaxRetries = 7;
+                    client.Retry.Mode = Azure.Core.RetryMode.Exponential;
+                    client.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                    client.Retry.MaxDelay = TimeSpan.FromSeconds(5);
+                    o.BlobServiceClient = new BlobServiceClient(connection, client);
                     o.ContainerName = container;
                 });
                 break;

@@ -19,7 +19,7 @@ public sealed class FirstRunTests
         RenderDefaults.Apply(settings);
         var limits = new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection(GatewayLimits.Section).Get<GatewayLimits>() ?? new GatewayLimits();
         var errors = new List<KeyValuePair<string, string>>();
-        var item = new ItemValidator(limits).Validate(new ItemSpec { Prompt = "a red fox in fresh snow" }, new ItemSpec(), 0, "items[0]", errors);
+        var item = new ItemValidator(limits, limits.Admission(new HiStream.Engine.Pipeline.PipelineOptions(), new HiStream.Grains.Hosting.FarmOptions())).Validate(new ItemSpec { Prompt = "a red fox in fresh snow" }, new ItemSpec(), 0, "items[0]", errors);
         Assert.Empty(errors);
         Assert.Equal("histream", item!.Settings.Sampler);
         Assert.Equal(realWeights ? (832, 480, 81) : (256, 160, 33), (item.Settings.Width, item.Settings.Height, item.Settings.Frames));

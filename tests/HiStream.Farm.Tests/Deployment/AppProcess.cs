@@ -46,6 +46,9 @@ public sealed class AppProcess : IDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <summary>SIGKILL: the process dies at once, as on a node or OOM kill.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
+
     /// <summary>SIGTERM, as the kubelet sends at pod termination.</summary>
     public void Terminate()
     {

@@ -61,6 +61,22 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
     }
 
     [Fact]
+    public async Task WhatTheEngineWouldRefuseOnASiloIsRefusedAtSubmit()
+    {
+        // 65 frames = 17 latent frames, not whole chunks of 3: the silo would fail it at chunk 0.
+        var frames = await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(frames: 65, sampler: "histream") } }), "items[0].frames");
+        Assert.Contains("17 latent frames", frames.GetProperty("errors").GetProperty("items[0].frames")[0].GetString());
+        await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(sampler: "wan-bidirectional", options: new { steps = 100000 }) } }), "items[0].samplerOptions");
+        // Larger than the largest silo (Gateway:Limits:LargestSiloMemoryGiB = 4 here, tiny model).
+        var memory = await RefusedAsync(await Http.PostAsJsonAsync("/jobs", new { items = new[] { Item(size: "2048x2048", frames: 93) } }), "items[0].size");
+        Assert.Contains("device memory", memory.GetProperty("errors").GetProperty("items[0].size")[0].GetString());
+        // In a manifest the error names the line.
+        var jsonl = "{\"prompt\": \"fine\", \"size\": \"32x32\", \"frames\": 9}\n{\"prompt\": \"odd\", \"size\": \"32x32\", \"frames\": 65, \"sampler\": \"histream\"}\n";
+        await RefusedAsync(await Http.PostAsync("/jobs/upload?jobId=admission-lines", new StringContent(jsonl, Encoding.UTF8, "application/x-ndjson")), "lines[2].frames");
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/jobs/admission-lines")).StatusCode);
+    }
+
+    [Fact]
     public async Task AMalformedJsonlLineIsRefusedWithItsLineNumberAndNothingIsLeftBehind()
     {
         // Pages hold 2 items here, so lines 1-4 were already written as two pages when line 6 fails.

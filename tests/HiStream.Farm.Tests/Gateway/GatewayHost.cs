@@ -28,6 +28,7 @@ public sealed class GatewayHost : IAsyncLifetime
         builder.Configuration["Gateway:Auth:Anonymous"] = "true"; // these tests are about the API, not keys (see TenantTests)
         builder.Configuration["Gateway:Limits:ManifestPageSize"] = "2";
         builder.Configuration["Gateway:Limits:MaxFrames"] = "101";
+        builder.Configuration["Gateway:Limits:LargestSiloMemoryGiB"] = "4";
         builder.Configuration["Farm:JobsContainer"] = Farm.Farm.JobsContainer;
         builder.Configuration["Farm:ResultsContainer"] = Farm.Farm.ResultsContainer;
         builder.Services.AddSingleton<IBlobStore>(Farm.Blobs);

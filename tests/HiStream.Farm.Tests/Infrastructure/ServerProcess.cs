@@ -24,9 +24,15 @@ public sealed class ServerProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static ServerProcess Start(string fileName, Func<int, IEnumerable<string>> arguments, TimeSpan startTimeout)
+    /// <param name="port">The port to listen on (a restart on the same port); a free one when null.</param>
+    public static ServerProcess Start(string fileName, Func<int, IEnumerable<string>> arguments, TimeSpan startTimeout, int? port = null)
     {
-        int port = FreePort();
+        int listenPort = port ?? FreePort();
+        return StartOn(fileName, arguments, startTimeout, listenPort);
+    }
+
+    private static ServerProcess StartOn(string fileName, Func<int, IEnumerable<string>> arguments, TimeSpan startTimeout, int port)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,

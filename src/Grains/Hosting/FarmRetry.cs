@@ -1,0 +1,43 @@
+using HiStream.Grains.Storage;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Polly;
+using Polly.Retry;
+
+namespace HiStream.Grains.Hosting;
+
+/// <summary>Polly retry around the calls a render must survive: grain-state writes (storage brownout), reports to
+/// the job grain and queue calls (a silo died and its grains are reactivating elsewhere). Transient means a storage
+/// fault (<see cref="BlobRetry.IsTransient"/>) or an unreachable or timed-out grain; a stale ETag or a bad argument
+/// is an answer and is not retried. With the defaults the attempts span about 30 s.</summary>
+public sealed class FarmRetry
+{
+    public FarmRetry(FarmOptions options)
+    {
+        Pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(0, options.RetryAttempts - 1),
+                Delay = TimeSpan.FromMilliseconds(250),
+                MaxDelay = options.RetryMaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .Build();
+    }
+
+    public ResiliencePipeline Pipeline { get; }
+
+    public ValueTask ExecuteAsync(Func<Task> action) => Pipeline.ExecuteAsync(async _ => await action());
+
+    public ValueTask<T> ExecuteAsync<T>(Func<Task<T>> action) => Pipeline.ExecuteAsync(async _ => await action());
+
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        InconsistentStateException => false,
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException => true,
+        OrleansException { InnerException: { } inner } => IsTransient(inner),
+        _ => BlobRetry.IsTransient(ex) || ex.InnerException is { } inner && BlobRetry.IsTransient(inner),
+    };
+}
