@@ -11,8 +11,10 @@ public sealed class RenderMemoryEstimator
     private readonly int _anchorFrames;
     private readonly int _neighbourFrames;
 
-    /// <param name="anchorFrames">HiStream anchor (sink) frames; <paramref name="neighbourFrames"/>: recent frames kept.</param>
-    public RenderMemoryEstimator(ModelDimensions model, int anchorFrames = 1, int neighbourFrames = 3)
+    /// <param name="anchorFrames">HiStream anchor (sink) frames; <paramref name="neighbourFrames"/>: recent frames kept.
+    /// The default is the FLOP-fitted window's 3 neighbours, one frame more than the sampler's default of 2: the estimate
+    /// is an admission bound, so it also covers videos that ask for that wider window.</param>
+    public RenderMemoryEstimator(ModelDimensions model, int anchorFrames = 1, int neighbourFrames = Sampling.HiStreamSettings.FlopFittedNeighbourFrames)
     {
         _m = model;
         _anchorFrames = anchorFrames;

@@ -57,7 +57,7 @@ public enum TemporalPositionPolicy
 /// <summary>
 /// Every choice HiStream leaves open (model-spec §6.3-6.5), as a named option with its default. The defaults are the
 /// spec's proposal: low stage at half of each side, bilinear up / 2x2 average-pool down, NTK scale = high/low on the
-/// spatial axes, anchor = first latent frame, 3 neighbour frames, 2 low + 2 high steps per chunk (HiStream) or
+/// spatial axes, anchor = first latent frame, 2 neighbour frames (the paper's window of 2M = 6), 2 low + 2 high steps per chunk (HiStream) or
 /// 1 + 1 after the first chunk (HiStream+), and t = 0 cache-refresh passes for both caches.
 /// </summary>
 public sealed record HiStreamSettings
@@ -100,8 +100,25 @@ public sealed record HiStreamSettings
     /// <summary>Leading latent frames that the window never evicts (the anchor / attention sink).</summary>
     public int AnchorFrames { get; init; } = 1;
 
-    /// <summary>Most recent earlier latent frames kept besides the anchor.</summary>
-    public int NeighbourFrames { get; init; } = 3;
+    /// <summary>
+    /// Most recent earlier latent frames kept besides the anchor. Default <see cref="PaperNeighbourFrames"/>: the
+    /// paper's text defines the window as the current chunk (M frames), the M−1 most recent history frames and the first
+    /// frame, 2M = 6 latent frames for M = 3.
+    /// </summary>
+    public int NeighbourFrames { get; init; } = PaperNeighbourFrames;
+
+    /// <summary>The paper's neighbour count for the default chunk of 3 latent frames: M − 1 = 2 (window 2M = 6).</summary>
+    public const int PaperNeighbourFrames = 2;
+
+    /// <summary>
+    /// The earlier default, 3 neighbours (window 7 with anchor and chunk). It came from fitting the paper's reported
+    /// speed-ups with our FLOP model (docs/histream.md), not from the paper's text; kept for comparisons and for runs
+    /// that want one more frame of temporal context at about 1/7 more attention cost per chunk.
+    /// </summary>
+    public const int FlopFittedNeighbourFrames = 3;
+
+    /// <summary>HiStream with the FLOP-fitted window of 7 latent frames (<see cref="FlopFittedNeighbourFrames"/>).</summary>
+    public static HiStreamSettings HiStreamFlopFittedWindow { get; } = new() { NeighbourFrames = FlopFittedNeighbourFrames };
 
     /// <summary>
     /// Total window in latent frames, anchor and current chunk included (Self-Forcing's local_attn_size); null =

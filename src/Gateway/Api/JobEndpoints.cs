@@ -286,8 +286,12 @@ public static class JobEndpoints
 
     private static IResult? BodyTooLarge(HttpContext http, long limit, string key)
     {
+        // A declared length over the limit is refused before reading, and Kestrel's own (larger) limit is left in place
+        // so it can drain the unread body after the answer: closing a socket with unread bytes sends a TCP reset that
+        // can destroy the 413 before the client reads it.
+        if (http.Request.ContentLength > limit) return BodyLimit(limit, key);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
-        return http.Request.ContentLength > limit ? BodyLimit(limit, key) : null;
+        return null;
     }
 
     private static IResult BodyLimit(long limit, string key) =>

@@ -58,7 +58,7 @@ public sealed class KvCacheTests
     [Fact]
     public void AnchorOfOneFrameKeepsFrameZeroAndTheMostRecentFrames()
     {
-        // HiStream's default window: anchor 1 + 3 neighbours + the 3-frame chunk = 7.
+        // The FLOP-fitted HiStream window: anchor 1 + 3 neighbours + the 3-frame chunk = 7.
         using var cache = new KvCache(Config, 1, FrameTokens, new KvWindow(7, 1), 21, torch.CPU, torch.ScalarType.Float32);
         for (int chunk = 0; chunk < 7; chunk++) WriteChunk(cache, chunk * 3, 3);
         Assert.Equal(new long[] { 0, 15, 16, 17, 18, 19, 20 }, cache.FramesHeld());

@@ -25,6 +25,10 @@ public sealed class FlopModelTests
     [InlineData(24480, 57120, 321.3)]
     [InlineData(6120, 14280, 32.0)]
     [InlineData(6120, 6120, 22.8)]
+    // The paper's window of 6 frames: 24,480 x 2.595 G + 184,320 x 24,480 x 48,960 = 63.5 T + 220.9 T,
+    // and at low res 6,120 x 2.595 G + 184,320 x 6,120 x 12,240 = 15.9 T + 13.8 T.
+    [InlineData(24480, 48960, 284.4)]
+    [InlineData(6120, 12240, 29.7)]
     public void PassCostsMatchTheSpecTable(long q, long k, double teraFlops)
     {
         var flops = Wan.PassFlops(new ModelPassShape(PassRole.Denoise, StageResolution.High, q, k));
@@ -41,8 +45,9 @@ public sealed class FlopModelTests
     [Fact]
     public void WholeClipTotalsMatchTheSpec()
     {
+        // The spec's §7 table was computed with the FLOP-fitted window of 7 frames.
         var hd = Request(136, 240);
-        var withLastRefresh = HiStreamSettings.HiStream with { RefreshAfterLastChunk = true };
+        var withLastRefresh = HiStreamSettings.HiStreamFlopFittedWindow with { RefreshAfterLastChunk = true };
         Assert.Equal(585.7, Wan.TotalFlops(SamplerPassShapes.WanBidirectional(hd, 50, true)) / 1e15, 0.1);
         Assert.Equal(17.7, Wan.TotalFlops(SamplerPassShapes.SelfForcing(hd, refreshAfterLastChunk: true)) / 1e15, 0.05);
         Assert.Equal(0.99, Wan.TotalFlops(SamplerPassShapes.SelfForcing(Request(60, 104), refreshAfterLastChunk: true)) / 1e15, 0.01);
@@ -55,6 +60,23 @@ public sealed class FlopModelTests
     }
 
     [Fact]
+    public void WholeClipTotalsOfThePapersWindow()
+    {
+        // Window 6 (the default). A HiStream chunk is 3 high + 3 low passes (2 steps + 1 refresh each) attending f frames:
+        // 3 x (63.53 T + 36.82 T f) + 3 x (15.88 T + 2.30 T f) = 238.2 T + 117.4 T f.
+        // Chunks see 3, 6, then 6 frames: 7 x 238.2 T + 117.4 T x (3 + 6 x 6) = 6.24 P; a steady chunk 0.94 P.
+        // HiStream+ later chunks are 2 + 2 passes: 158.8 T + 78.2 T f = 0.63 P; total 0.59 P (chunk 0) + 6 x 0.63 P = 4.36 P.
+        var hd = Request(136, 240);
+        var withLastRefresh = HiStreamSettings.HiStream with { RefreshAfterLastChunk = true };
+        var hs = SamplerPassShapes.HiStream(withLastRefresh, hd);
+        Assert.Equal(6.24, Wan.TotalFlops(hs) / 1e15, 0.01);
+        Assert.Equal(0.94, Wan.ChunkFlops(hs[6]) / 1e15, 0.01);
+        var plus = SamplerPassShapes.HiStream(withLastRefresh with { LaterChunks = ChunkStepPlan.Counts(1, 1) }, hd);
+        Assert.Equal(4.36, Wan.TotalFlops(plus) / 1e15, 0.01);
+        Assert.Equal(0.63, Wan.ChunkFlops(plus[6]) / 1e15, 0.01);
+    }
+
+    [Fact]
     public void HiStreamPassListFollowsTheSettings()
     {
         var hd = Request(136, 240);
@@ -64,8 +86,9 @@ public sealed class FlopModelTests
         Assert.Equal(new[] { StageResolution.Low, StageResolution.Low, StageResolution.High, StageResolution.High, StageResolution.High, StageResolution.Low },
             hs[0].Select(p => p.Stage));
         Assert.Equal(3 * 2040, hs[0][0].QueryTokens);
-        Assert.Equal(7 * 8160, hs[5][2].KeyTokens);
-        Assert.Equal(hs[3].Select(Wan.PassFlops), hs[5].Select(Wan.PassFlops)); // flat once the window is full
+        Assert.Equal(6 * 8160, hs[5][2].KeyTokens); // the window's 6 frames at 68 x 120 tokens each
+        Assert.Equal(3 * 8160, hs[0][2].KeyTokens);
+        Assert.Equal(hs[1].Select(Wan.PassFlops), hs[5].Select(Wan.PassFlops)); // flat once the window is full (chunk 1 sees frames 0-5)
         var plus = SamplerPassShapes.HiStream(HiStreamSettings.HiStreamPlus, hd);
         Assert.Equal(4, plus[1].Count);
     }

@@ -29,7 +29,8 @@ public sealed class HiStreamLongVideoTests : IDisposable
         }
         Assert.Equal(344, chunks);
         Assert.Single(bytes);
-        Assert.Equal(new[] { 0, 1026, 1027, 1028, 1029, 1030, 1031 }, last!.FramesAttendedHigh);
+        // The last chunk is frames 1029-1031: it sees the anchor, the 2 newest history frames and itself.
+        Assert.Equal(new[] { 0, 1027, 1028, 1029, 1030, 1031 }, last!.FramesAttendedHigh);
     }
 
     [Fact]
@@ -38,7 +39,7 @@ public sealed class HiStreamLongVideoTests : IDisposable
         var request = _tiny.Request(12);
         var absolute = TinySamplerModel.Latents(new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStream).Generate(request));
         var rolling = TinySamplerModel.Latents(new HiStreamSampler(_tiny.Model, HiStreamSettings.HiStream with { TemporalPositions = TemporalPositionPolicy.RollingAnchor }).Generate(request));
-        // Chunks 0 and 1 fit the 7-frame window: the anchor is already next to its neighbours.
+        // Chunks 0 and 1 (3 and 6 frames) fit the 6-frame window: the anchor is already next to its neighbours.
         Assert.True(torch.allclose(absolute[0], rolling[0], 0, 0));
         Assert.True(torch.allclose(absolute[1], rolling[1], 0, 0));
         // From chunk 2 the window slides; the anchor is re-roped to sit just before the oldest neighbour.

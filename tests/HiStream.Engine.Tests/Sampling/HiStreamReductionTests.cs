@@ -18,8 +18,9 @@ public sealed class HiStreamReductionTests : IDisposable
     {
         // Both stages at the target size: the "low" cache then holds exactly what the high cache holds, so
         // 2 "low" + 2 "high" steps with two caches must equal Self-Forcing's 4 steps with one cache.
+        // The default window: anchor 1 + 2 neighbours + chunk 3 = 6 frames (sink_size 1, local_attn_size 6).
         var drc = HiStreamSettings.HiStream with { LowResolutionFactor = 1, SlidingWindow = window };
-        var selfForcing = new SelfForcingSampler(_tiny.Dit, new SelfForcingOptions { Window = window ? new KvWindow(7, 1) : KvWindow.Global });
+        var selfForcing = new SelfForcingSampler(_tiny.Dit, new SelfForcingOptions { Window = window ? new KvWindow(6, 1) : KvWindow.Global });
         var request = _tiny.Request(15);
         var expected = TinySamplerModel.Latents(selfForcing.Generate(request));
         var actual = TinySamplerModel.Latents(new HiStreamSampler(_tiny.Model, drc).Generate(request));

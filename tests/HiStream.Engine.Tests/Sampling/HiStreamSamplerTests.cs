@@ -68,12 +68,13 @@ public sealed class HiStreamSamplerTests : IDisposable
         Assert.Equal(6, reports.Count);
         Assert.Equal(new[] { 0, 1, 2 }, reports[0].FramesAttendedHigh);
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, reports[1].FramesAttendedHigh);
-        Assert.Equal(new[] { 0, 3, 4, 5, 6, 7, 8 }, reports[2].FramesAttendedHigh);     // frames 1, 2 evicted
-        Assert.Equal(new[] { 0, 12, 13, 14, 15, 16, 17 }, reports[5].FramesAttendedHigh); // anchor kept
+        // The paper's window: the anchor (frame 0), the M - 1 = 2 newest history frames and the chunk itself.
+        Assert.Equal(new[] { 0, 4, 5, 6, 7, 8 }, reports[2].FramesAttendedHigh);          // frames 1, 2, 3 evicted
+        Assert.Equal(new[] { 0, 13, 14, 15, 16, 17 }, reports[5].FramesAttendedHigh);     // anchor kept
         foreach (var r in reports)
         {
             Assert.Equal(r.FramesAttendedHigh, r.FramesAttendedLow);
-            Assert.Equal(HiStreamWindow.FramesSeen(r.Chunk, 3, 7, 1), r.FramesAttendedHigh);
+            Assert.Equal(HiStreamWindow.FramesSeen(r.Chunk, 3, 6, 1), r.FramesAttendedHigh);
         }
     }
 
@@ -92,8 +93,9 @@ public sealed class HiStreamSamplerTests : IDisposable
         long twelveChunks = Peak(HiStreamSettings.HiStream, 36, perChunk);
         Assert.Equal(12, perChunk.Count);
         Assert.All(perChunk, b => Assert.Equal(perChunk[0], b));
-        // 7 frames x (16 high + 4 low tokens) x K+V x 2 layers x dim 48 x 4 bytes
-        Assert.Equal(7L * (16 + 4) * 2 * 2 * 48 * 4, twelveChunks);
+        // window of 6 frames x (16 high + 4 low tokens) x K+V x 2 layers x dim 48 x 4 bytes
+        Assert.Equal(6L * (16 + 4) * 2 * 2 * 48 * 4, twelveChunks);
+        Assert.Equal(7L * (16 + 4) * 2 * 2 * 48 * 4, Peak(HiStreamSettings.HiStreamFlopFittedWindow, 36)); // one frame more
         Assert.Equal(twelveChunks, Peak(HiStreamSettings.HiStream, 72));
 
         // The reference loop keeps the whole history in one cache: it grows with the video.

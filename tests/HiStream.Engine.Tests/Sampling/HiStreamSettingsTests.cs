@@ -18,8 +18,9 @@ public sealed class HiStreamSettingsTests
         Assert.Equal(2.0, s.EffectiveNtkScale);
         Assert.Equal(RopeAxes.Height | RopeAxes.Width, s.NtkAxes);
         Assert.Equal(1, s.AnchorFrames);
-        Assert.Equal(3, s.NeighbourFrames);
-        Assert.Equal(7, s.WindowFrames);
+        Assert.Equal(2, s.NeighbourFrames); // the paper: chunk M + (M - 1) history frames + the first frame = 2M
+        Assert.Equal(6, s.WindowFrames);
+        Assert.Equal(7, HiStreamSettings.HiStreamFlopFittedWindow.WindowFrames);
         Assert.True(s.RefreshHighCache && s.RefreshLowCache);
         Assert.Equal(TemporalPositionPolicy.Absolute, s.TemporalPositions);
     }

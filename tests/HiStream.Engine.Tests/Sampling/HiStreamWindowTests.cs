@@ -27,7 +27,7 @@ public sealed class HiStreamWindowTests
         for (int c = 2; c < 400; c++)
         {
             var seen = HiStreamWindow.FramesSeen(c, 3, s.WindowFrames, s.AnchorFrames);
-            Assert.Equal(new[] { 0, 3 * c - 3, 3 * c - 2, 3 * c - 1, 3 * c, 3 * c + 1, 3 * c + 2 }, seen);
+            Assert.Equal(new[] { 0, 3 * c - 2, 3 * c - 1, 3 * c, 3 * c + 1, 3 * c + 2 }, seen);
         }
     }
 
