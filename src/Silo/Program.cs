@@ -27,6 +27,7 @@ builder.UseOrleans(silo =>
     silo.AddHiStreamSilo(builder.Configuration);
     silo.AddDashboard();
 });
+builder.Services.AddPodDeletionCost(builder.Configuration);
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter(FarmMetrics.MeterName, "Microsoft.Orleans")
     .AddPrometheusExporter());

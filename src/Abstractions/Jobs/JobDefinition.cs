@@ -16,6 +16,8 @@ public sealed record JobDefinition(
     [property: Id(6)] RenderFootprint Footprint,
     [property: Id(7)] DateTimeOffset SubmittedAt)
 {
+    /// <summary>Called (POST, HMAC-signed) when the job finishes; null for none.</summary>
+    [Id(22)] public string? Webhook { get; init; }
     /// <summary>Items not started by then fail (optional).</summary>
     [Id(20)] public DateTimeOffset? Deadline { get; init; }
     /// <summary>The tenant that owns the job (null: no tenant: embedded CLI, anonymous gateway, admin).</summary>

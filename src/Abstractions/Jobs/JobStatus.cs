@@ -21,6 +21,8 @@ public sealed record JobStatus(
     [property: Id(14)] DateTimeOffset? FinishedAt,
     [property: Id(15)] OutputLocation? Output)
 {
+    /// <summary>Device seconds of the job's completed videos (see the results manifest for each video's).</summary>
+    [Id(24)] public double GpuSeconds { get; init; }
     /// <summary>Paused: no new videos of this job start; running ones finish.</summary>
     [Id(20)] public bool Paused { get; init; }
     /// <summary>Items not started by then fail.</summary>

@@ -14,6 +14,8 @@ public sealed record VideoReport(
     [property: Id(6)] string? Silo,
     [property: Id(7)] string? Message)
 {
+    /// <summary>Device seconds of the whole video (sent with <see cref="ProgressKind.Completed"/>).</summary>
+    [Id(11)] public double GpuSeconds { get; init; }
     /// <summary>The lease attempt that sent it (1-based).</summary>
     [Id(8)] public int Attempt { get; init; } = 1;
     /// <summary>The job generation the video was started for; reports of older generations are not counted.</summary>

@@ -47,6 +47,7 @@ public static class GatewayApp
         app.UseGatewaySecurity();
         app.MapOpenApi().AllowAnonymous();
         app.MapJobEndpoints();
+        app.MapScalingEndpoints();
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }

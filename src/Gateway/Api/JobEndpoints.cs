@@ -193,13 +193,13 @@ public static class JobEndpoints
 
     private static async Task<IResult> UploadAsync(HttpContext http, JobSubmitter submitter, CallerResolver callers, TenantQuotaChecker quotas, IOptions<GatewayQuotas> limits,
         [FromQuery] string? jobId, [FromQuery] int? priority, [FromQuery] string[]? tag, [FromQuery] string? container, [FromQuery] string? prefix, [FromQuery] string? size,
-        [FromQuery] int? frames, [FromQuery] string? sampler, [FromQuery] long? seed, [FromQuery] DateTimeOffset? deadline, CancellationToken cancellationToken)
+        [FromQuery] int? frames, [FromQuery] string? sampler, [FromQuery] long? seed, [FromQuery] DateTimeOffset? deadline, [FromQuery] string? webhook, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (BodyTooLarge(http, limits.Value.MaxUploadBytes, "Gateway:Quotas:MaxUploadBytes") is { } tooLarge) return tooLarge;
         var caller = callers.Resolve(http.User);
         var defaults = new ItemSpec { Size = size, Frames = frames, Sampler = sampler, Seed = seed };
-        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, await quotas.BudgetAsync(caller)) { Deadline = deadline };
+        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, await quotas.BudgetAsync(caller)) { Deadline = deadline, Webhook = webhook };
         try
         {
             Stream body = request.Body;

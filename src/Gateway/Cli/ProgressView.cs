@@ -81,9 +81,33 @@ public static class ProgressView
 
     public static void PrintStatus(JobStatus s)
     {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Not a terminal (a pipe, a file, CI): a table would wrap into unreadable columns. One plain line per field.
+            Console.Write(PlainSummary(s));
+            return;
+        }
         var table = new Table().Border(TableBorder.Rounded).AddColumns("job", "state", "total", "rendering", "completed", "skipped", "failed", "cancelled", "progress", "eta");
         table.AddRow(Markup.Escape(s.JobId), s.State.ToString(), s.Total.ToString(), s.Rendering.ToString(), s.Completed.ToString(), s.Skipped.ToString(),
             s.Failed.ToString(), s.Cancelled.ToString(), $"{s.Progress:P0}", s.Eta is { } eta ? eta.ToString(@"hh\:mm\:ss") : "-");
         AnsiConsole.Write(table);
+    }
+
+    public static string PlainSummary(JobStatus s)
+    {
+        var text = new System.Text.StringBuilder();
+        void Line(string name, object value) => text.Append(name.PadRight(11)).Append(value).Append('\n');
+        Line("job", s.JobId);
+        Line("state", s.State);
+        Line("total", s.Total);
+        Line("rendering", s.Rendering);
+        Line("completed", s.Completed);
+        Line("skipped", s.Skipped);
+        Line("failed", s.Failed);
+        Line("cancelled", s.Cancelled);
+        Line("progress", $"{s.Progress * 100:F0} %");
+        Line("eta", s.Eta is { } eta ? eta.ToString(@"hh\:mm\:ss") : "-");
+        Line("gpuSeconds", s.GpuSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
+        return text.ToString();
     }
 }

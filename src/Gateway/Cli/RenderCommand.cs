@@ -19,9 +19,9 @@ public static class RenderCommand
         var prompts = new Option<FileInfo>("--prompts", "-p") { Description = "Prompt file: one prompt per line, or JSON lines (prompt, seed, size, frames, sampler, samplerOptions, id)", Required = true };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (results go to OUT/<job>/<video>/)", Required = true };
         var job = new Option<string?>("--job") { Description = "Job id (default: derived from the prompts and settings, so a re-run continues the same job)" };
-        var size = new Option<string?>("--size") { Description = "Default size WIDTHxHEIGHT, multiples of 16 (default 832x480; 256x144 with the tiny random model)" };
+        var size = new Option<string?>("--size") { Description = "Default size WIDTHxHEIGHT, multiples of 32 for histream (default 832x480; 256x160 with the tiny random model)" };
         var frames = new Option<int?>("--frames") { Description = "Default pixel frames, 1 + 4k (default 81; 33 with the tiny random model)" };
-        var sampler = new Option<string?>("--sampler") { Description = "Default sampler (self-forcing)" };
+        var sampler = new Option<string?>("--sampler") { Description = "Default sampler (histream; also self-forcing, histream-plus, wan-bidirectional)" };
         var seed = new Option<long?>("--seed") { Description = "Default seed (default: derived from each prompt and its line)" };
         var priority = new Option<int>("--priority") { Description = "Job priority (higher first)" };
         var slots = new Option<int>("--slots") { Description = "Videos rendered at once", DefaultValueFactory = _ => 1 };
@@ -71,14 +71,7 @@ public static class RenderCommand
             Set("Engine:TextEncoderWeights", parse.GetValue(t5));
             Set("Engine:Tokenizer", parse.GetValue(tokenizer));
             foreach (var (key, value) in EnvironmentSettings()) settings.TryAdd(key, value);
-            if (!settings.ContainsKey("Engine:DitWeights"))
-            {
-                // The seeded-random tiny model renders noise-like frames; on a CPU, 832x480x81 takes minutes per video
-                // (the VAE decode dominates), so its defaults are small. --size and --frames still apply.
-                settings.TryAdd("Gateway:Limits:DefaultWidth", "256");
-                settings.TryAdd("Gateway:Limits:DefaultHeight", "144");
-                settings.TryAdd("Gateway:Limits:DefaultFrames", "33");
-            }
+            RenderDefaults.Apply(settings);
             var options = new EmbeddedFarmOptions
             {
                 Out = parse.GetValue(output)!.FullName,

@@ -2,12 +2,11 @@ using System.CommandLine;
 using HiStream.Gateway.Api;
 using HiStream.Gateway.Security;
 using HiStream.Silo.Hosting;
-using Orleans.Configuration;
 
 namespace HiStream.Gateway.Cli;
 
-/// <summary><c>histream serve</c>: the gateway web server. An Orleans client joins the cluster through Redis
-/// (<c>Orleans:Redis</c>) or localhost; with <c>Gateway:EmbeddedSilo=true</c> it hosts a silo itself. Other arguments
+/// <summary><c>histream serve</c>: the gateway web server. An Orleans client joins the cluster through the configured
+/// membership (<see cref="HiStreamClustering"/>: Redis, Azure Table or localhost); with <c>Gateway:EmbeddedSilo=true</c> it hosts a silo itself. Other arguments
 /// (e.g. <c>--urls</c>) go to ASP.NET Core.</summary>
 public static class ServeCommand
 {
@@ -54,17 +53,7 @@ public static class ServeCommand
         }
         else
         {
-            builder.UseOrleansClient(client =>
-            {
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = configuration["Orleans:ClusterId"] ?? "histream";
-                    o.ServiceId = configuration["Orleans:ServiceId"] ?? "histream-farm";
-                });
-                var redis = configuration["Orleans:Redis"];
-                if (string.IsNullOrWhiteSpace(redis)) client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000));
-                else client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, redis));
-            });
+            builder.UseOrleansClient(client => client.UseHiStreamClustering(configuration));
         }
         builder.Services.AddGatewayServices(configuration);
         var app = builder.Build();

@@ -18,6 +18,8 @@ public sealed class JobSubmission
     public ItemSpec? Defaults { get; set; }
     public List<ItemSpec>? Items { get; set; }
     public ManifestReference? Manifest { get; set; }
+    /// <summary>Optional http(s) URL, POSTed an HMAC-signed notification when the job finishes.</summary>
+    public string? Webhook { get; set; }
     /// <summary>Optional: items that have not started by then fail (ISO 8601 time, in the future).</summary>
     public DateTimeOffset? Deadline { get; set; }
 }
@@ -59,4 +61,5 @@ public sealed record JobOptions(string? JobId, int Priority, IReadOnlyList<strin
     HiStream.Gateway.Security.TenantArea? Area = null, HiStream.Gateway.Security.ItemBudget? Budget = null)
 {
     public DateTimeOffset? Deadline { get; init; }
+    public string? Webhook { get; init; }
 }

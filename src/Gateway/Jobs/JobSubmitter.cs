@@ -50,7 +50,7 @@ public sealed partial class JobSubmitter
     private static partial Regex PrefixPattern();
 
     public static JobOptions OptionsOf(JobSubmission s) =>
-        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Deadline = s.Deadline };
+        new(s.JobId, s.Priority, s.Tags ?? [], s.Output?.Container, s.Output?.Prefix, s.Defaults ?? new ItemSpec()) { Deadline = s.Deadline, Webhook = s.Webhook };
 
     public async Task<SubmitResult> SubmitAsync(JobOptions options, IAsyncEnumerable<ManifestEntry> entries, CancellationToken cancellationToken)
     {
@@ -69,6 +69,7 @@ public sealed partial class JobSubmitter
             {
                 Deadline = options.Deadline,
                 Tenant = options.Area?.Tenant,
+                Webhook = options.Webhook,
             };
             var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
             if (result.Outcome == SubmitOutcome.Accepted)
@@ -104,6 +105,7 @@ public sealed partial class JobSubmitter
         if (prefix.Length > 0 && (!PrefixPattern().IsMatch(prefix) || prefix.Split('/').Any(p => p is "." or "..") || prefix.Length > 512))
             errors["output.prefix"] = [$"'{Clip(prefix)}' is not a valid prefix (path segments of letters, digits, '.', '_', '-')."];
         else if (o.Area is { } tenantArea) prefix = tenantArea.OutputPrefix(prefix);
+        if (o.Webhook is { } hook && WebhookUrl.Problem(hook) is { } problem) errors["webhook"] = [problem];
         if (errors.Count > 0) throw new SubmissionException(errors, string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));
         return (container, prefix);
     }

@@ -92,6 +92,12 @@ public sealed class FarmOptions
 
     /// <summary>Off by default. For tests and drills only.</summary>
     public FaultInjectionOptions FaultInjection { get; set; } = new();
+
+    /// <summary>At most this many videos (the first by item index) on a job's contact sheet.</summary>
+    public int ContactSheetMaxVideos { get; set; } = 400;
+
+    /// <summary>Job webhooks: the signing secret and retries.</summary>
+    public Results.WebhookOptions Webhooks { get; set; } = new();
 }
 
 /// <summary>Faults a silo can be told to simulate (configuration <c>Farm:FaultInjection</c>).</summary>

@@ -2,6 +2,7 @@ using HiStream.Grains.Manifests;
 using HiStream.Grains.Placement;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
+using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
 using HiStream.Grains.Workers;
@@ -40,6 +41,9 @@ public static class FarmSiloBuilderExtensions
         services.TryAddSingleton<DeadSiloWatcher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloWatcher>());
         services.TryAddSingleton<IRenderCostModel>(sp => sp.GetRequiredService<TorchRenderEngine>());
+        services.TryAddSingleton<JobContactSheet>();
+        services.TryAddSingleton<WebhookSender>();
+        services.TryAddSingleton<JobFinishActions>();
         services.TryAddSingleton<PartitionedLeaser>();
         services.TryAddSingleton<LeaseRenewals>();
         services.TryAddSingleton<RenderSlots>();

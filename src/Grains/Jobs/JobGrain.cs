@@ -4,6 +4,8 @@ using HiStream.Abstractions.Videos;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
+using HiStream.Grains.Results;
+using HiStream.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +28,8 @@ public sealed class JobGrain : Grain, IJobGrain
     private readonly TimeProvider _time;
     private readonly ILogger<JobGrain> _logger;
     private readonly ProgressLog _events = new(2048);
+    private readonly JobEventWriter _writer;
+    private readonly JobFinishActions _finishActions;
     private readonly Dictionary<int, (string VideoId, int Done, int Total, int Attempt)> _rendering = [];
     /// <summary>Outcomes counted in memory, by partition: acknowledged to it after the next state write.</summary>
     private readonly Dictionary<int, long> _acks = [];
@@ -35,8 +39,10 @@ public sealed class JobGrain : Grain, IJobGrain
     private IGrainTimer? _flushTimer;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
-        TimeProvider time, ILogger<JobGrain> logger)
+        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
     {
+        _finishActions = finishActions;
+        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
         _state = state;
         _cost = cost;
         _options = options.Value;
@@ -50,18 +56,19 @@ public sealed class JobGrain : Grain, IJobGrain
     private int Ended => S.Completed + S.Skipped + S.Failed + S.Cancelled;
     private bool IsFinished => S.FinishedAt is not null;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Rebuild the in-flight view from the stored set, so status and cancel still reach running videos after a failover.
         foreach (var (item, attempt) in S.InFlight) _rendering[item] = (ItemVideoId(item), 0, S.ChunksPerVideo, attempt);
         // Reconcile: outcomes this grain missed (a lost message, a crash before its write) are still at the partitions.
         if (S.Definition is not null && !IsFinished)
             foreach (var p in FarmQueue.PartitionsOf(JobId, Total, S.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
-        return Task.CompletedTask;
+        await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await _writer.FlushAsync(cancellationToken);
         if (!_dirty && _acks.Count == 0) return;
         try
         {
@@ -274,9 +281,10 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
     {
-        if (_events.LastSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
+        if (IsFinished) await _writer.FlushAsync(CancellationToken.None); // the jobfinished event is readable before the job says finished
+        if (_events.DurableSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
             await _events.WaitAsync(wait < MaxEventWait ? wait : MaxEventWait);
-        var events = _events.After(afterSequence, Math.Clamp(maxEvents, 1, 1000));
+        var events = await _writer.ReadAsync(afterSequence, Math.Clamp(maxEvents, 1, 1000));
         return new ProgressBatch(events, events.Length > 0 ? events[^1].Sequence : Math.Max(afterSequence, 0), Status());
     }
 
@@ -291,7 +299,10 @@ public sealed class JobGrain : Grain, IJobGrain
         _rendering.Remove(item);
         switch (report.Kind)
         {
-            case ProgressKind.Completed: S.Completed++; break;
+            case ProgressKind.Completed:
+                S.Completed++;
+                S.GpuSeconds += report.GpuSeconds;
+                break;
             case ProgressKind.Skipped: S.Skipped++; break;
             case ProgressKind.Cancelled: S.Cancelled++; break;
             default:
@@ -352,6 +363,7 @@ public sealed class JobGrain : Grain, IJobGrain
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
         await FlushAsync();
+        _finishActions.JobFinished(S.Definition, Status());
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
     }
 
@@ -418,7 +430,7 @@ public sealed class JobGrain : Grain, IJobGrain
     }
 
     private void Append(string? videoId, int item, ProgressKind kind, int done, int total, double seconds, string? silo, string? message) =>
-        _events.Append(seq => new ProgressEvent(seq, JobId, videoId, item, kind, done, total, seconds, silo, message, _time.GetUtcNow()));
+        _writer.Append(seq => new ProgressEvent(seq, JobId, videoId, item, kind, done, total, seconds, silo, message, _time.GetUtcNow()));
 
     private JobStatus Status()
     {
@@ -433,6 +445,7 @@ public sealed class JobGrain : Grain, IJobGrain
             Deadline = S.Deadline,
             Generation = S.Generation,
             Tenant = d.Tenant,
+            GpuSeconds = Math.Round(S.GpuSeconds, 3),
         };
     }
 

@@ -37,6 +37,8 @@ public sealed class JobGrainState
     [Id(22)] public int DeadlineFailed { get; set; }
     /// <summary>Queue partitions the job's items are striped over (fixed at submit).</summary>
     [Id(23)] public int Partitions { get; set; }
+    /// <summary>Device seconds of the completed videos.</summary>
+    [Id(30)] public double GpuSeconds { get; set; }
 }
 
 public enum JobDrop

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
 using Polly;
 
@@ -71,6 +72,25 @@ public sealed class AzureBlobStore : IBlobStore
         {
             await using var file = File.OpenRead(path);
             await blob.UploadAsync(file, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, ct);
+        }, cancellationToken);
+    }
+
+    /// <summary>An append blob: each block is one atomic append (at most 50,000 per blob, 4 MiB each).</summary>
+    public async Task AppendAsync(string container, string name, BinaryData block, CancellationToken cancellationToken = default)
+    {
+        await BlobAsync(container, name, cancellationToken);
+        var append = _service.GetBlobContainerClient(container).GetAppendBlobClient(name);
+        await _retry.ExecuteAsync(async ct =>
+        {
+            try
+            {
+                await append.AppendBlockAsync(block.ToStream(), cancellationToken: ct);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                await append.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } }, ct);
+                await append.AppendBlockAsync(block.ToStream(), cancellationToken: ct);
+            }
         }, cancellationToken);
     }
 

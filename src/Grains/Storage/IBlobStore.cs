@@ -12,6 +12,11 @@ public interface IBlobStore
     /// <summary>Uploads a local file (large outputs such as the final video) without loading it into memory.</summary>
     Task PutFileAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default);
 
+    /// <summary>Appends a block to the end of the blob (created empty if missing). One append is atomic: concurrent
+    /// appenders never interleave within a block. A retried append may repeat its block, so readers of appended logs
+    /// must tolerate a repeated line.</summary>
+    Task AppendAsync(string container, string name, BinaryData block, CancellationToken cancellationToken = default);
+
     Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default);
 
     /// <summary>Opens a blob for streaming reads; null when it does not exist.</summary>

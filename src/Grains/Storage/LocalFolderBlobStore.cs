@@ -52,6 +52,34 @@ public sealed class LocalFolderBlobStore : IBlobStore
         File.Move(tmp, target, overwrite: true);
     }
 
+    /// <summary>Appends under an exclusive lock on the file (FileShare.None is an advisory lock on Unix), so concurrent
+    /// appenders in this or another process never interleave.</summary>
+    public async Task AppendAsync(string container, string name, BinaryData block, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(container, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var bytes = block.ToMemory();
+        for (int attempt = 0; ; attempt++)
+        {
+            FileStream file;
+            try
+            {
+                file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1);
+            }
+            catch (IOException) when (attempt < 2000)
+            {
+                await Task.Delay(5, cancellationToken); // another appender holds the lock
+                continue;
+            }
+            await using (file)
+            {
+                await file.WriteAsync(bytes, cancellationToken);
+                await file.FlushAsync(cancellationToken);
+            }
+            return;
+        }
+    }
+
     public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default)
     {
         var path = PathOf(container, name);

@@ -13,6 +13,7 @@ public sealed class FarmMetrics
     private readonly Counter<long> _videos;
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _frames;
+    private readonly Counter<double> _gpuSeconds;
     private KeyValuePair<string, object?> _silo = new("silo", "");
 
     public FarmMetrics(IMeterFactory meterFactory)
@@ -23,6 +24,7 @@ public sealed class FarmMetrics
         _videos = meter.CreateCounter<long>("histream.videos.ended", "{video}", "Videos that ended, by outcome");
         _bytes = meter.CreateCounter<long>("histream.blob.bytes.written", "By", "Bytes written to the result store");
         _frames = meter.CreateCounter<long>("histream.frames.rendered", "{frame}", "Pixel frames decoded");
+        _gpuSeconds = meter.CreateCounter<double>("histream.gpu.seconds", "s", "Device seconds of completed videos (denoise, cache update, decode)");
         meter.CreateObservableGauge("histream.slots.busy", () => new Measurement<int>(SlotsBusy, _silo), "{video}", "Videos rendering on this silo");
         meter.CreateObservableGauge("histream.slots.total", () => new Measurement<int>(SlotsTotal, _silo), "{video}", "Videos this silo can render at once (at the reference size)");
         meter.CreateObservableGauge("histream.queue.depth", () => new Measurement<long>(QueueDepth, _silo), "{video}", "Queued videos, as last seen by this silo");
@@ -46,4 +48,6 @@ public sealed class FarmMetrics
     public void VideoEnded(string outcome) => _videos.Add(1, _silo, new("outcome", outcome));
 
     public void BytesWritten(long bytes) => _bytes.Add(bytes, _silo);
+
+    public void GpuSecondsUsed(double seconds, string? tenant) => _gpuSeconds.Add(seconds, _silo, new("tenant", tenant ?? ""));
 }

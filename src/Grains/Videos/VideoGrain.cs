@@ -7,6 +7,7 @@ using HiStream.Grains.Media;
 using HiStream.Grains.Placement;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Rendering;
+using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
 using HiStream.Grains.Telemetry;
 using HiStream.Grains.Workers;
@@ -114,6 +115,14 @@ public sealed class VideoGrain : Grain, IVideoGrain
         if (await outputs.IsFinishedAsync(CancellationToken.None))
         {
             outputs.Dispose();
+            if (S.State == VideoState.Rendering && !S.ResultRecorded)
+            {
+                // This grain finished the video but stopped before recording its results line: record it now.
+                var stored = await _blobs.TryReadAsync(job.Output.Container, $"{outputs.Folder}/{VideoOutputs.MetadataFile}");
+                if (stored is not null && System.Text.Json.JsonSerializer.Deserialize<VideoMetadata>(stored.ToString(), Manifests.FarmJson.Options) is { } metadata)
+                    await ResultsManifest.AppendAsync(_blobs, job.Output, metadata, CancellationToken.None);
+                S.ResultRecorded = true;
+            }
             S.State = VideoState.Completed;
             S.Skipped = true;
             S.ItemIndex = item.Index;
@@ -272,7 +281,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
             long beforeFinish = outputs.BytesWritten;
             var settings = item.Settings;
             var finishedAt = _time.GetUtcNow();
-            await _retry.ExecuteAsync(() => outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => new VideoMetadata(
+            double gpuSeconds = S.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
+            VideoMetadata? written = null;
+            await _retry.ExecuteAsync(() => outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
                 jobId, videoId, item.Index, settings.Prompt, false, settings.Seed, settings.Width, settings.Height, settings.Frames, _options.Fps,
                 settings.Sampler, settings.SamplerOptions,
                 new ModelMetadata(info.ModelId, info.ModelHash, info.RandomWeights, info.Device, info.DType),
@@ -280,13 +291,17 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 S.Chunks.OrderBy(c => c.Index).Select(c => new ChunkMetadata(c.Index, c.FirstLatentFrame, c.Frames, c.DenoiseSeconds, c.CacheUpdateSeconds,
                     c.DecodeSeconds, c.WriteSeconds, c.ModelPasses, c.Silo, c.FinishedAt)).ToList(),
                 files, job.Priority, job.Tags,
-                info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null), cancel));
+                info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null)
+            { GpuSeconds = gpuSeconds }, cancel));
+            await ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel);
+            S.ResultRecorded = true;
+            _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
             S.State = VideoState.Completed;
             S.FinishedAt = finishedAt;
             await WriteStateAsync();
             outcome = "completed";
-            final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null);
+            final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds };
             await NotifyAsync(jobGrain, final);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)

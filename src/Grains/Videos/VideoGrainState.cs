@@ -23,6 +23,8 @@ public sealed class VideoGrainState
     [Id(12)] public bool CancelReported { get; set; }
     /// <summary>The job generation of the last start; a cancel applies to that generation only (null: the next start's).</summary>
     [Id(13)] public int? CancelGeneration { get; set; }
+    /// <summary>The video's line is in the job's results manifest.</summary>
+    [Id(20)] public bool ResultRecorded { get; set; }
 }
 
 [GenerateSerializer, Alias("histream.ChunkRecord")]

@@ -24,7 +24,12 @@ public sealed record VideoMetadata(
     OutputFiles Outputs,
     int Priority,
     IReadOnlyList<string> Tags,
-    string? Note);
+    string? Note)
+{
+    /// <summary>Device time of this video: the denoise, cache update and decode of its chunks on the device thread
+    /// (concurrent videos of a silo take turns there, so these add up to the device's busy time).</summary>
+    public double GpuSeconds { get; init; }
+}
 
 /// <param name="RandomWeights">True when no checkpoint was configured and a seeded-random tiny model rendered:
 /// the pictures are noise-like by construction.</param>

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using HiStream.Engine.Pipeline;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Storage;
@@ -42,10 +43,18 @@ public static class HiStreamSiloExtensions
             case "azureblob":
                 connection ??= configuration["Farm:Blob:ConnectionString"];
                 if (string.IsNullOrWhiteSpace(connection)) throw new InvalidOperationException("Farm:State:Provider is azureblob: set Farm:State:ConnectionString (or Farm:Blob:ConnectionString).");
+                var container = configuration["Farm:State:Container"] ?? "histream-state";
+                // Orleans' own provider: one blob "<state name>-<grain id>.json" per grain state, ETag-guarded writes.
                 silo.AddAzureBlobGrainStorage(FarmStorage.Name, o =>
                 {
-                    o.ConnectionString = connection;
-                    o.ContainerName = configuration["Farm:State:Container"] ?? "histream-state";
+                    // The SDK's exponential retries ride out a storage restart (~16 s), like the result store's Polly policy.
+                    var client = new BlobClientOptions();
+                    client.Retry.MaxRetries = 7;
+                    client.Retry.Mode = Azure.Core.RetryMode.Exponential;
+                    client.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                    client.Retry.MaxDelay = TimeSpan.FromSeconds(5);
+                    o.BlobServiceClient = new BlobServiceClient(connection, client);
+                    o.ContainerName = container;
                 });
                 break;
             case "redis":

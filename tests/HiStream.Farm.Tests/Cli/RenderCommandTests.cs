@@ -25,13 +25,15 @@ public sealed class RenderCommandTests
         foreach (var video in videos)
             foreach (var file in new[] { "metadata.json", "video.mp4", "preview.png", "chunks/0000.safetensors" })
                 Assert.True(File.Exists(Path.Combine(video, file)), $"{video}/{file} is missing");
+        foreach (var file in new[] { "results.jsonl", "contact-sheet.png" })
+            Assert.True(File.Exists(Path.Combine(jobDir, file)), $"{jobDir}/{file} is missing");
         var before = Snapshot(output);
 
         Assert.Equal(0, await RenderCommand.RunAsync(new FileInfo(prompts), options, job, CancellationToken.None));
         var after = Snapshot(output);
         var results = after.Keys.Where(k => !k.StartsWith(".histream")).ToList();
         Assert.Equal(before.Where(k => !k.Key.StartsWith(".histream")), after.Where(k => !k.Key.StartsWith(".histream")));
-        Assert.Equal(10, results.Count);
+        Assert.Equal(12, results.Count); // 5 files per video, plus the job's results.jsonl and contact sheet
         dir.Delete(recursive: true);
     }
 

@@ -30,6 +30,7 @@ public sealed class FarmRenderTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.Equal(12, status.Completed);
         Assert.Equal(0, status.Failed + status.Skipped + status.Cancelled);
 
+        await farm.WaitForBlobAsync($"{jobId}/{HiStream.Grains.Results.JobContactSheet.FileName}"); // written after the job finishes
         var blobs = await farm.ResultBlobsAsync();
         var workers = farm.Workers.ToDictionary(w => w.SiloName);
         var bySilo = new Dictionary<string, List<(DateTimeOffset, DateTimeOffset)>>();

@@ -8,22 +8,42 @@ namespace HiStream.Farm.Tests.Deployment;
 /// <summary>Rendered Kubernetes objects, parsed strictly (an unknown field or a wrong type fails the parse).</summary>
 public sealed class Manifests
 {
-    private Manifests(IReadOnlyList<object> objects, string source, bool merged)
+    private Manifests(IReadOnlyList<object> objects, IReadOnlyList<YamlMappingNode> custom, string source, bool merged)
     {
         Objects = objects;
+        Custom = custom;
         Source = source;
         Merged = merged;
     }
 
     public IReadOnlyList<object> Objects { get; }
+
+    /// <summary>Objects of custom resources KubernetesClient has no model for (KEDA's <c>keda.sh</c> group), as
+    /// parsed YAML: tests check them structurally (<see cref="KedaChecks"/>).</summary>
+    public IReadOnlyList<YamlMappingNode> Custom { get; }
     public string Source { get; }
 
     /// <summary>False when kubectl was missing and the kustomization's resource files were only loaded one by one
     /// (names, namespace and images not transformed).</summary>
     public bool Merged { get; }
 
-    public static Manifests Parse(string yaml, string source, bool merged = true) =>
-        new(KubernetesYaml.LoadAllFromString(yaml, strict: true), source, merged);
+    public static Manifests Parse(string yaml, string source, bool merged = true)
+    {
+        var documents = System.Text.RegularExpressions.Regex.Split(yaml, @"^---[^\n]*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var custom = new List<YamlMappingNode>();
+        var core = new List<string>();
+        foreach (var document in documents)
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(document, @"^apiVersion:\s*keda\.sh/", System.Text.RegularExpressions.RegexOptions.Multiline))
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(document));
+                custom.Add((YamlMappingNode)stream.Documents[0].RootNode);
+            }
+            else if (!string.IsNullOrWhiteSpace(document)) core.Add(document);
+        }
+        return new(KubernetesYaml.LoadAllFromString(string.Join("\n---\n", core), strict: true), custom, source, merged);
+    }
 
     /// <summary><c>kubectl kustomize</c> of a folder under the repository; without kubectl, every resource file of
     /// the kustomization tree parsed on its own (an overlay with patches or generators then fails: it needs kubectl).</summary>

@@ -141,6 +141,19 @@ public sealed class FarmCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until a blob of the results container exists (e.g. the contact sheet, written after the job
+    /// finishes) and returns its content.</summary>
+    public async Task<byte[]> WaitForBlobAsync(string name)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            if (await Blobs.TryReadAsync(ResultsContainer, name) is { } data) return data.ToArray();
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not written.");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Every blob of the results container with its ETag.</summary>
     public async Task<Dictionary<string, string?>> ResultBlobsAsync()
     {

@@ -57,7 +57,10 @@ public sealed partial class HelmChartTests
     {
         var kinds = Directory.GetFiles(Path.Combine(Chart, "templates"), "*.yaml")
             .SelectMany(f => File.ReadAllLines(f)).Where(l => l.StartsWith("kind: ")).Select(l => l[6..]).Order().ToList();
-        var k8s = Directory.GetFiles(Path.Combine(RepoPaths.Root, "k8s"), "*.yaml").Where(f => !f.EndsWith("kustomization.yaml") && !f.EndsWith("namespace.yaml"))
+        // k8s/ plus the kustomize components (KEDA, pod-deletion-cost RBAC) that the chart offers as options.
+        var components = Directory.GetDirectories(Path.Combine(RepoPaths.Root, "deploy", "kustomize", "components")).SelectMany(d => Directory.GetFiles(d, "*.yaml"))
+            .Where(f => !f.EndsWith(".patch.yaml"));
+        var k8s = Directory.GetFiles(Path.Combine(RepoPaths.Root, "k8s"), "*.yaml").Concat(components).Where(f => !f.EndsWith("kustomization.yaml") && !f.EndsWith("namespace.yaml"))
             .SelectMany(f => File.ReadAllLines(f)).Where(l => l.StartsWith("kind: ")).Select(l => l[6..]).Order().ToList();
         Assert.Equal(k8s, kinds);
     }

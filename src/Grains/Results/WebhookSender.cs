@@ -1,0 +1,86 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using HiStream.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace HiStream.Grains.Results;
+
+/// <summary>POSTs a job's finish notification to its webhook URL. The body is JSON; <c>X-HiStream-Signature:
+/// sha256=&lt;hex&gt;</c> is HMAC-SHA256 of the body with <c>Farm:Webhooks:Secret</c> (the receiver recomputes it and
+/// compares in constant time), <c>X-HiStream-Delivery</c> is one id per notification (the same on every retry, so a
+/// receiver can drop repeats). Transient failures (network, timeouts, 408, 429, 5xx) are retried with exponential
+/// backoff (Polly); any other answer ends the delivery. Without a secret nothing is sent.</summary>
+public sealed class WebhookSender
+{
+    public const string SignatureHeader = "X-HiStream-Signature";
+    public const string DeliveryHeader = "X-HiStream-Delivery";
+    public const string EventHeader = "X-HiStream-Event";
+    private readonly HttpClient _http;
+    private readonly WebhookOptions _options;
+    private readonly ILogger<WebhookSender> _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+
+    public WebhookSender(IOptions<FarmOptions> options, ILogger<WebhookSender> logger)
+    {
+        _options = options.Value.Webhooks;
+        _logger = logger;
+        _http = new HttpClient { Timeout = _options.Timeout };
+        _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+                Delay = _options.FirstRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TaskCanceledException>()
+                    .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
+            })
+            .Build();
+    }
+
+    public static string Sign(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    /// <summary>Returns true when the receiver answered 2xx.</summary>
+    public async Task<bool> SendAsync(string url, string eventName, byte[] body, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_options.Secret))
+        {
+            _logger.LogError("Webhook to {Url} not sent: Farm:Webhooks:Secret is not set, and unsigned notifications are never sent", url);
+            return false;
+        }
+        var delivery = Guid.NewGuid().ToString("N");
+        var signature = Sign(_options.Secret, body);
+        int attempt = 0;
+        using var response = await _retry.ExecuteAsync(async ct =>
+        {
+            attempt++;
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Add(SignatureHeader, signature);
+            request.Headers.Add(DeliveryHeader, delivery);
+            request.Headers.Add(EventHeader, eventName);
+            return await _http.SendAsync(request, ct);
+        }, cancellationToken);
+        bool ok = response.IsSuccessStatusCode;
+        if (ok) _logger.LogInformation("Webhook {Event} delivered to {Url} ({Attempts} attempts)", eventName, url, attempt);
+        else _logger.LogWarning("Webhook {Event} to {Url} answered {Status} after {Attempts} attempts", eventName, url, (int)response.StatusCode, attempt);
+        return ok;
+    }
+}
+
+/// <summary>Settings of job webhooks (<c>Farm:Webhooks</c>).</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>The HMAC-SHA256 key; keep it in a secret. Without it no webhook is sent.</summary>
+    public string? Secret { get; set; }
+
+    public int MaxAttempts { get; set; } = 6;
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
