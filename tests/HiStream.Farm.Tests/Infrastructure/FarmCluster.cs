@@ -88,6 +88,7 @@ public sealed class FarmCluster : IAsyncDisposable
                 o.JobFlushWindow = farm.JobFlushWindow;
                 o.JobFlushBatch = farm.JobFlushBatch;
                 o.OutcomeRedelivery = farm.OutcomeRedelivery;
+                o.FailureBreakerThreshold = farm.FailureBreakerThreshold;
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
             services?.Invoke(index, silo.Services);
