@@ -1,5 +1,6 @@
 using HiStream.Abstractions.Jobs;
 using HiStream.Gateway.Security;
+using HiStream.Grains.Storage;
 
 namespace HiStream.Gateway.Api;
 
@@ -13,7 +14,8 @@ public sealed class JobAccess(IGrainFactory grains, CallerResolver callers)
     public async Task<VisibleJob?> FindAsync(HttpContext http, string jobId)
     {
         var caller = callers.Resolve(http.User);
-        if (string.IsNullOrWhiteSpace(jobId) || jobId.Length > 100) return null;
+        // Job ids name blobs (state, events, manifests): one that no store accepts belongs to no job, and is not sent to a grain.
+        if (string.IsNullOrWhiteSpace(jobId) || jobId.Length > 100 || jobId.Contains('/') || BlobNames.NameError(jobId) is not null) return null;
         var key = caller.JobKey(jobId);
         var status = await grains.GetGrain<IJobGrain>(key).GetStatusAsync();
         if (status.State == JobState.Unknown && caller.IsAdmin && key != jobId)

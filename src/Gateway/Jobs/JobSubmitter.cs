@@ -23,6 +23,7 @@ public sealed partial class JobSubmitter
     private readonly FarmOptions _farm;
     private readonly ItemValidator _validator;
     private readonly TimeProvider _time;
+    private readonly FarmRetry _submitRetry;
     private const int MaxUploadsInFlight = 4;
 
     private readonly InternalContainers _internal;
@@ -38,6 +39,7 @@ public sealed partial class JobSubmitter
         _farm = farm.Value;
         _validator = new ItemValidator(_limits, _limits.Admission(engine?.Value ?? new PipelineOptions(), _farm));
         _time = time;
+        _submitRetry = new FarmRetry(_farm, FarmRetry.IsTransientOrStale);
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -71,16 +73,49 @@ public sealed partial class JobSubmitter
                 Tenant = options.Area?.Tenant,
                 Webhook = options.Webhook,
             };
-            var result = await _grains.GetGrain<IJobGrain>(jobId).SubmitAsync(definition);
-            if (result.Outcome == SubmitOutcome.Accepted)
-                await _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId);
-            if (result.Outcome != SubmitOutcome.Accepted) await DeleteAsync(written); // the existing job keeps its own manifest
+            var pages = new List<string>(written);
+            written.Clear(); // from here on the job grain may refer to the pages
+            var job = _grains.GetGrain<IJobGrain>(jobId);
+            SubmitResult result;
+            try
+            {
+                // Idempotent (same id and manifest: "already submitted", and the items still missing from the queue
+                // are queued), so a storage brownout or a reactivating grain is retried here, not handed to the caller.
+                result = await _submitRetry.ExecuteAsync(() => job.SubmitAsync(definition));
+            }
+            catch
+            {
+                if (await RefersToAsync(job, manifestPrefix) == false) await DeleteAsync(pages);
+                throw;
+            }
+            var ours = result.Outcome == SubmitOutcome.Accepted ? true : await RefersToAsync(job, manifestPrefix);
+            if (ours == true)
+            {
+                // An attempt of this same submit whose answer was lost may have stored it: it is still this submit's job.
+                result = result with { Outcome = SubmitOutcome.Accepted };
+                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId));
+            }
+            else if (ours == false) await DeleteAsync(pages); // the existing job keeps its own manifest
             return result;
         }
         catch
         {
             await DeleteAsync(written);
             throw;
+        }
+    }
+
+    /// <summary>Whether the stored job points at these pages; null when that cannot be told, and then the pages stay
+    /// (an orphan costs a few KB; a deleted page that the job needs loses its items).</summary>
+    private static async Task<bool?> RefersToAsync(IJobGrain job, string manifestPrefix)
+    {
+        try
+        {
+            return (await job.GetDefinitionAsync())?.Manifest.Prefix == manifestPrefix;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 

@@ -12,7 +12,13 @@ namespace HiStream.Grains.Hosting;
 /// is an answer and is not retried. With the defaults the attempts span about 30 s.</summary>
 public sealed class FarmRetry
 {
-    public FarmRetry(FarmOptions options)
+    public FarmRetry(FarmOptions options) : this(options, IsTransient)
+    {
+    }
+
+    /// <param name="shouldRetry">Which failures to try again (an idempotent call may also retry a stale ETag: the grain
+    /// that threw it has deactivated, and the next attempt reaches a fresh activation).</param>
+    public FarmRetry(FarmOptions options, Func<Exception, bool> shouldRetry)
     {
         Pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -22,7 +28,7 @@ public sealed class FarmRetry
                 MaxDelay = options.RetryMaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                ShouldHandle = new PredicateBuilder().Handle(shouldRetry),
             })
             .Build();
     }
@@ -32,6 +38,9 @@ public sealed class FarmRetry
     public ValueTask ExecuteAsync(Func<Task> action) => Pipeline.ExecuteAsync(async _ => await action());
 
     public ValueTask<T> ExecuteAsync<T>(Func<Task<T>> action) => Pipeline.ExecuteAsync(async _ => await action());
+
+    /// <summary>Transient, or a stale ETag (<see cref="InconsistentStateException"/>), for idempotent calls.</summary>
+    public static bool IsTransientOrStale(Exception ex) => ex is InconsistentStateException || ex is OrleansException { InnerException: InconsistentStateException } || IsTransient(ex);
 
     public static bool IsTransient(Exception ex) => ex switch
     {

@@ -8,6 +8,7 @@ using HiStream.Grains.Results;
 using HiStream.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace HiStream.Grains.Jobs;
 
@@ -64,6 +65,25 @@ public sealed class JobGrain : Grain, IJobGrain
         if (S.Definition is not null && !IsFinished)
             foreach (var p in FarmQueue.PartitionsOf(JobId, Total, S.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
         await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
+        if (S.Definition is not null && !IsFinished && !S.Enqueued)
+        {
+            try
+            {
+                await EnqueueAsync();
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Job {Job}: its items are not all queued yet ({Message}); the next submit or activation tries again", JobId, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Puts the job's items into its partitions (idempotent per generation) and records that it did.</summary>
+    private async Task EnqueueAsync()
+    {
+        await ForPartitionsAsync(p => p.EnqueueJobAsync(Spec()));
+        S.Enqueued = true;
+        MarkDirty();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -87,7 +107,11 @@ public sealed class JobGrain : Grain, IJobGrain
         if (S.Definition is not null)
         {
             if (S.Definition.ManifestHash != definition.ManifestHash) return new SubmitResult(SubmitOutcome.Conflict, Status());
-            if (S.State != JobState.Cancelled) return new SubmitResult(SubmitOutcome.AlreadySubmitted, Status());
+            if (S.State != JobState.Cancelled)
+            {
+                if (!S.Enqueued && !IsFinished) await EnqueueAsync();
+                return new SubmitResult(SubmitOutcome.AlreadySubmitted, Status());
+            }
         }
 
         // New, or a cancelled job submitted again: a new generation starts over. Finished videos find their outputs in
@@ -101,7 +125,7 @@ public sealed class JobGrain : Grain, IJobGrain
         };
         _rendering.Clear();
         await FlushAsync();
-        await ForPartitionsAsync(p => p.EnqueueJobAsync(Spec()));
+        await EnqueueAsync();
         _logger.LogInformation("Job {Job} (generation {Generation}): {Items} items queued at priority {Priority} over {Partitions} partitions ({Bytes} bytes per video)",
             JobId, generation, Total, definition.Priority, S.Partitions, required);
         if (Total == 0) await FinishIfDoneAsync();
@@ -400,10 +424,14 @@ public sealed class JobGrain : Grain, IJobGrain
         {
             await FlushAsync();
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not InconsistentStateException)
         {
             _logger.LogWarning(ex, "Job {Job}: state write failed ({Message}); trying again", JobId, ex.Message);
             ScheduleFlush();
+        }
+        catch (InconsistentStateException)
+        {
+            // Deactivating (see FlushAsync): the next activation takes over.
         }
     }
 
@@ -420,9 +448,16 @@ public sealed class JobGrain : Grain, IJobGrain
         {
             await _state.WriteStateAsync();
         }
-        catch
+        catch (Exception ex)
         {
             _dirty = true;
+            if (ex is InconsistentStateException)
+            {
+                // A write whose answer was lost left this activation's ETag behind the stored one: every later write
+                // would fail. The next activation reads what is stored and asks the partitions for what it lacks.
+                _logger.LogWarning("Job {Job}: stored state changed under this activation ({Message}); reactivating from storage", JobId, ex.Message);
+                DeactivateOnIdle();
+            }
             foreach (var (p, upTo) in acks) _acks[p] = Math.Max(upTo, _acks.GetValueOrDefault(p));
             throw;
         }

@@ -39,6 +39,9 @@ public sealed class JobGrainState
     [Id(23)] public int Partitions { get; set; }
     /// <summary>Device seconds of the completed videos.</summary>
     [Id(30)] public double GpuSeconds { get; set; }
+    /// <summary>Every partition took the job's items. Until then a repeated submit or a new activation enqueues them again
+    /// (partitions ignore a generation they already have), so a submit that failed half-way is never stuck.</summary>
+    [Id(31)] public bool Enqueued { get; set; }
 }
 
 public enum JobDrop

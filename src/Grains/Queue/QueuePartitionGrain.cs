@@ -5,6 +5,7 @@ using HiStream.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace HiStream.Grains.Queue;
 
@@ -179,6 +180,15 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         }
     }
 
+    /// <summary>A write whose answer was lost (storage went away mid-request) leaves this activation's ETag behind the
+    /// stored one, and every later write would fail. The next activation starts from what is stored; the callers of the
+    /// failed writes got errors and retry against it.</summary>
+    private void RestartFromStorage(Exception ex)
+    {
+        _logger.LogWarning("Partition {Partition}: stored state changed under this activation ({Message}); reactivating from storage", Partition, ex.Message);
+        DeactivateOnIdle();
+    }
+
     private Task SaveIf(bool changed) => changed ? SaveState() : Task.CompletedTask;
 
     /// <summary>Completes when a write that started after this call has stored the state.</summary>
@@ -206,6 +216,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
                 }
                 catch (Exception ex)
                 {
+                    if (ex is InconsistentStateException) RestartFromStorage(ex);
                     batch.SetException(ex);
                 }
             }

@@ -77,5 +77,7 @@ public static class BlobNames
     }
 }
 
-/// <summary>A container or blob name that no store accepts (see <see cref="BlobNames"/>).</summary>
+/// <summary>A container or blob name that no store accepts (see <see cref="BlobNames"/>). Serializable, because a store
+/// inside a grain can refuse a name and the gateway must still answer 400.</summary>
+[GenerateSerializer, Alias("histream.InvalidBlobNameException")]
 public sealed class InvalidBlobNameException(string paramName, string message) : ArgumentException(message, paramName);

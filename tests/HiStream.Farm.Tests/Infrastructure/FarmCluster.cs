@@ -45,26 +45,27 @@ public sealed class FarmCluster : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settingsOverride = null, Action<int, IServiceCollection>? services = null, IBlobStore? resultStore = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
-        var farm = new FarmOptions
-        {
-            JobsContainer = $"jobs-{suffix}",
-            ResultsContainer = $"results-{suffix}",
-            PollInterval = TimeSpan.FromMilliseconds(100),
-            LeaseDuration = TimeSpan.FromSeconds(30),
-            LeaseRenewInterval = TimeSpan.FromSeconds(5),
-            RetryBackoff = TimeSpan.FromMilliseconds(200),
-            RetryBackoffMax = TimeSpan.FromSeconds(2),
-        };
-        configure?.Invoke(farm);
+        // The test defaults are settings, so a test's settingsOverride wins over them as it would in appsettings;
+        // configure runs after binding, as the silo's own Configure calls do.
         var settings = new Dictionary<string, string?>
         {
             ["Farm:State:Provider"] = "azureblob",
             ["Farm:State:ConnectionString"] = azurite.ConnectionString,
             ["Farm:State:Container"] = stateContainer ?? $"state-{suffix}",
+            ["Farm:JobsContainer"] = $"jobs-{suffix}",
+            ["Farm:ResultsContainer"] = $"results-{suffix}",
+            ["Farm:PollInterval"] = "00:00:00.100",
+            ["Farm:LeaseDuration"] = "00:00:30",
+            ["Farm:LeaseRenewInterval"] = "00:00:05",
+            ["Farm:RetryBackoff"] = "00:00:00.200",
+            ["Farm:RetryBackoffMax"] = "00:00:02",
             ["Engine:Threads"] = "1",
         };
         foreach (var (key, value) in settingsOverride ?? new Dictionary<string, string?>()) settings[key] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var farm = new FarmOptions();
+        configuration.GetSection(FarmOptions.Section).Bind(farm);
+        configure?.Invoke(farm);
         var blobs = azurite.CreateStore();
         int created = 0;
         var builder = new InProcessTestClusterBuilder((short)slotsPerSilo.Length);
@@ -74,21 +75,7 @@ public sealed class FarmCluster : IAsyncDisposable
             silo.AddHiStreamSilo(configuration, resultStore ?? blobs);
             silo.Services.Configure<FarmOptions>(o =>
             {
-                o.JobsContainer = farm.JobsContainer;
-                o.ResultsContainer = farm.ResultsContainer;
-                o.PollInterval = farm.PollInterval;
-                o.LeaseDuration = farm.LeaseDuration;
-                o.LeaseRenewInterval = farm.LeaseRenewInterval;
-                o.DrainTimeout = farm.DrainTimeout;
-                o.Ffmpeg = farm.Ffmpeg;
-                o.QueuePartitions = farm.QueuePartitions;
-                o.MaxAttempts = farm.MaxAttempts;
-                o.RetryBackoff = farm.RetryBackoff;
-                o.RetryBackoffMax = farm.RetryBackoffMax;
-                o.JobFlushWindow = farm.JobFlushWindow;
-                o.JobFlushBatch = farm.JobFlushBatch;
-                o.OutcomeRedelivery = farm.OutcomeRedelivery;
-                o.FailureBreakerThreshold = farm.FailureBreakerThreshold;
+                configure?.Invoke(o);
                 o.Slots = slotsPerSilo[Math.Min(index, slotsPerSilo.Length - 1)];
             });
             services?.Invoke(index, silo.Services);

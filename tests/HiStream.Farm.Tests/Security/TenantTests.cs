@@ -176,6 +176,27 @@ public sealed class TenantTests(LocalStoreFarm farm) : IClassFixture<LocalStoreF
         Assert.Equal(HttpStatusCode.OK, (await a.GetAsync("/jobs")).StatusCode); // another tenant has its own bucket
     }
 
+    [Fact]
+    public async Task JobIdsThatNoStoreAcceptsAreUnknownJobsOnEveryRoute()
+    {
+        // Found by HostileInputTests: such an id reached a grain, whose store refused it, and the gateway answered 500.
+        await using var gateway = await SecureGateway.StartAsync(farm.Farm, farm.Store);
+        using var a = gateway.Client(SecureGateway.KeyA);
+        foreach (var id in new[] { "1x\u001ax3'4c5b\b5a>4\t'2.382\ay-\u0006_9", "a/../b", "..", "job\u0000x", "\ud800" })
+        {
+            var escaped = Uri.EscapeDataString(id);
+            foreach (var (method, path) in new[]
+            {
+                ("GET", $"/jobs/{escaped}"), ("GET", $"/jobs/{escaped}/videos/{Uri.EscapeDataString("file:///etc/passwd")}"), ("POST", $"/jobs/{escaped}/cancel"),
+                ("GET", $"/jobs/{escaped}/results"), ("GET", $"/jobs/{escaped}/videos/clip/files/video.mp4"),
+            })
+            {
+                var response = await a.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+                Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+    }
+
     public static TheoryData<string> Stores => new() { "local", "azure" };
 
     /// <summary>The attack of issue 11 (a manifest "container" that is an absolute server path), and its relatives,

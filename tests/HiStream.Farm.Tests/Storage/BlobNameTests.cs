@@ -1,5 +1,7 @@
 using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace HiStream.Farm.Tests.Storage;
 
@@ -49,5 +51,16 @@ public sealed class BlobNameTests(AzuriteFixture azurite)
         Assert.NotNull(BlobNames.NameError("x\udc00"));
         Assert.Null(BlobNames.NameError("tenants/acme/job-1/000001-abc/chunks/0000.safetensors"));
         Assert.Null(BlobNames.ContainerError("histream-results"));
+    }
+
+    [Fact]
+    public void TheRefusalCrossesAGrainCallAsItself()
+    {
+        // A store inside a grain can refuse a name: the gateway must get the same exception (a 400), not a codec error (a 500).
+        using var services = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(InvalidBlobNameException).Assembly)).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var copy = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(new InvalidBlobNameException("name", "Blob name is empty.")));
+        var refused = Assert.IsType<InvalidBlobNameException>(copy);
+        Assert.StartsWith("Blob name is empty.", refused.Message);
     }
 }
