@@ -6,6 +6,7 @@ using HiStream.Grains.Hosting;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Storage;
 using HiStream.Silo.Hosting;
+using HiStream.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,8 +22,8 @@ var log = (string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}"
 var root = FindRoot();
 var azuriteBin = Environment.GetEnvironmentVariable("HISTREAM_AZURITE") is { Length: > 0 } env ? env : Path.Combine(root, "tools", "azurite", "node_modules", ".bin", "azurite-blob");
 var data = Directory.CreateTempSubdirectory("histream-bench-azurite-").FullName;
-using var redis = LocalServer.Start("redis-server", p => ["--port", p.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-using var azurite = LocalServer.Start(azuriteBin, p => ["--blobHost", "127.0.0.1", "--blobPort", p.ToString(), "--location", data, "--skipApiVersionCheck", "--disableTelemetry", "--silent"]);
+using var redis = ServerProcess.Start("redis-server", p => ["--port", p.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], TimeSpan.FromSeconds(60));
+using var azurite = ServerProcess.Start(azuriteBin, p => ["--blobHost", "127.0.0.1", "--blobPort", p.ToString(), "--location", data, "--skipApiVersionCheck", "--disableTelemetry", "--silent"], TimeSpan.FromSeconds(60));
 const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 var blobConnection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint=http://127.0.0.1:{azurite.Port}/devstoreaccount1;";
 log($"redis :{redis.Port}, azurite :{azurite.Port}");

@@ -89,13 +89,12 @@ public sealed partial class JobSubmitter
                 throw;
             }
             var ours = result.Outcome == SubmitOutcome.Accepted ? true : await RefersToAsync(job, manifestPrefix);
-            if (ours == true)
-            {
-                // An attempt of this same submit whose answer was lost may have stored it: it is still this submit's job.
-                result = result with { Outcome = SubmitOutcome.Accepted };
-                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId));
-            }
+            if (ours == true) result = result with { Outcome = SubmitOutcome.Accepted }; // an earlier attempt of this same submit stored it
             else if (ours == false) await DeleteAsync(pages); // the existing job keeps its own manifest
+            // Idempotent, and also for "already submitted": a job accepted by a submit whose tenant record was lost
+            // gets it on the resubmit (listing and quotas read the tenant's record).
+            if (result.Outcome != SubmitOutcome.Conflict)
+                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId));
             return result;
         }
         catch

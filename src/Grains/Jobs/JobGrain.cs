@@ -23,6 +23,7 @@ public sealed class JobGrain : Grain, IJobGrain
 {
     private static readonly TimeSpan MaxEventWait = TimeSpan.FromSeconds(15);
     private const int MaxErrorChars = 2000;
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(1);
     private readonly IPersistentState<JobGrainState> _state;
     private readonly IRenderCostModel _cost;
     private readonly FarmOptions _options;
@@ -38,6 +39,9 @@ public sealed class JobGrain : Grain, IJobGrain
     private bool _dirty;
     private bool _flushScheduled;
     private IGrainTimer? _flushTimer;
+    private IGrainTimer? _deadlineTimer;
+    /// <summary>The job finished in memory; its finish actions (contact sheet, webhook) run once that is stored.</summary>
+    private bool _finishActionsDue;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
         TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
@@ -65,6 +69,7 @@ public sealed class JobGrain : Grain, IJobGrain
         if (S.Definition is not null && !IsFinished)
             foreach (var p in FarmQueue.PartitionsOf(JobId, Total, S.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
         await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
+        WatchDeadline();
         if (S.Definition is not null && !IsFinished && !S.Enqueued)
         {
             try
@@ -109,7 +114,9 @@ public sealed class JobGrain : Grain, IJobGrain
             if (S.Definition.ManifestHash != definition.ManifestHash) return new SubmitResult(SubmitOutcome.Conflict, Status());
             if (S.State != JobState.Cancelled)
             {
+                // A retried submit: the first one's write or queueing may have failed after the definition was taken.
                 if (!S.Enqueued && !IsFinished) await EnqueueAsync();
+                if (_dirty) await FlushAsync();
                 return new SubmitResult(SubmitOutcome.AlreadySubmitted, Status());
             }
         }
@@ -126,6 +133,8 @@ public sealed class JobGrain : Grain, IJobGrain
         _rendering.Clear();
         await FlushAsync();
         await EnqueueAsync();
+        await FlushAsync(); // "queued" is stored: a restart now does not queue the items a second time
+        WatchDeadline();
         _logger.LogInformation("Job {Job} (generation {Generation}): {Items} items queued at priority {Priority} over {Partitions} partitions ({Bytes} bytes per video)",
             JobId, generation, Total, definition.Priority, S.Partitions, required);
         if (Total == 0) await FinishIfDoneAsync();
@@ -138,7 +147,14 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<JobStatus> CancelAsync()
     {
-        if (S.Definition is null || IsFinished || S.State == JobState.Cancelled) return Status();
+        if (S.Definition is null || IsFinished) return Status();
+        if (S.State == JobState.Cancelled)
+        {
+            // A retried cancel: the first one's write or a partition's drop may have failed (both are idempotent).
+            if (_dirty) await FlushAsync();
+            await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: true));
+            return Status();
+        }
         S.State = JobState.Cancelled;
         int dropped = 0;
         if (S.Drop == JobDrop.None)
@@ -173,7 +189,8 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<int> RetryFailedAsync()
     {
-        if (S.Definition is null || S.State == JobState.Cancelled || S.FailedItems.Count == 0) return 0;
+        // After a deadline the partitions drop whatever is queued again, so nothing would ever count the items.
+        if (S.Definition is null || S.State == JobState.Cancelled || S.Drop != JobDrop.None || S.FailedItems.Count == 0) return 0;
         var items = S.FailedItems.ToArray();
         foreach (var i in items) S.Ended.Remove(i);
         S.FailedItems.Clear();
@@ -205,8 +222,9 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<JobStatus> SetDeadlineAsync(DateTimeOffset? deadline)
     {
-        var status = await ControlAsync(() => S.Deadline = deadline, deadline is null ? "deadline removed" : $"deadline {deadline:O}");
+        await ControlAsync(() => S.Deadline = deadline, deadline is null ? "deadline removed" : $"deadline {deadline:O}");
         if (deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(S.Generation);
+        else WatchDeadline();
         return Status();
     }
 
@@ -386,9 +404,37 @@ public sealed class JobGrain : Grain, IJobGrain
         S.InFlight.Clear();
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
-        await FlushAsync();
-        _finishActions.JobFinished(S.Definition, Status());
+        _finishActionsDue = true;
+        await FlushAsync(); // runs the finish actions once stored; if this write fails, after the write that succeeds
+    }
+
+    private void RunFinishActions()
+    {
+        _finishActionsDue = false;
+        _finishActions.JobFinished(S.Definition!, Status());
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
+    }
+
+    /// <summary>The job ends its own deadline too: the partitions' notice is one-way and checked against this silo's
+    /// clock, so a lost or early notice would otherwise leave the never-started items uncounted.</summary>
+    private void WatchDeadline()
+    {
+        if (S.Deadline is not { } deadline || S.Definition is null || S.Drop != JobDrop.None || IsFinished)
+        {
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = null;
+            return;
+        }
+        var due = deadline - _time.GetUtcNow();
+        if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+        if (due > MaxTimerDue) due = MaxTimerDue; // checked again then
+        var generation = S.Generation;
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = this.RegisterGrainTimer(async _ =>
+        {
+            if (S.Deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(generation);
+            else WatchDeadline();
+        }, due, Timeout.InfiniteTimeSpan);
     }
 
     private void MarkDirty()
@@ -426,8 +472,7 @@ public sealed class JobGrain : Grain, IJobGrain
         }
         catch (Exception ex) when (ex is not InconsistentStateException)
         {
-            _logger.LogWarning(ex, "Job {Job}: state write failed ({Message}); trying again", JobId, ex.Message);
-            ScheduleFlush();
+            _logger.LogWarning(ex, "Job {Job}: state write failed ({Message}); trying again", JobId, ex.Message); // FlushAsync scheduled the next try
         }
         catch (InconsistentStateException)
         {
@@ -459,9 +504,11 @@ public sealed class JobGrain : Grain, IJobGrain
                 DeactivateOnIdle();
             }
             foreach (var (p, upTo) in acks) _acks[p] = Math.Max(upTo, _acks.GetValueOrDefault(p));
+            if (ex is not InconsistentStateException) ScheduleFlush(); // one-way callers (outcomes, notices) wait for no answer
             throw;
         }
         foreach (var (p, upTo) in acks) _ = FarmQueue.Partition(GrainFactory, p).AckOutcomesAsync(JobId, upTo);
+        if (_finishActionsDue && IsFinished) RunFinishActions();
     }
 
     private void Append(string? videoId, int item, ProgressKind kind, int done, int total, double seconds, string? silo, string? message) =>

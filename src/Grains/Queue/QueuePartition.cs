@@ -182,27 +182,29 @@ public sealed class QueuePartition
         return count;
     }
 
-    /// <summary>Jobs whose deadline passed stop handing out items; returns them so the job can count what never started.</summary>
-    public List<(string JobId, int Generation)> CheckDeadlines(DateTimeOffset now)
+    /// <summary>Jobs whose deadline passed stop handing out items; returns them so the job can count what never
+    /// started, and the reports of the items that waited for a retry (the job counts those if it had them in flight).</summary>
+    public (List<(string JobId, int Generation)> Jobs, List<QueueReport> Reports) CheckDeadlines(DateTimeOffset now)
     {
         var hits = new List<(string, int)>();
+        var reports = new List<QueueReport>();
         foreach (var job in _state.Jobs)
         {
             if (job.Dropped != DropKind.None || job.Deadline is not { } deadline || deadline > now) continue;
-            Drop(job, DropKind.Deadline);
+            reports.AddRange(Drop(job, DropKind.Deadline));
             hits.Add((job.JobId, job.Generation));
         }
         if (hits.Count > 0) RemoveFinishedJobs();
-        return hits;
+        return (hits, reports);
     }
 
-    public bool DropJob(string jobId, int generation, bool cancelled)
+    public (bool Changed, List<QueueReport> Reports) DropJob(string jobId, int generation, bool cancelled)
     {
         var job = Find(jobId);
-        if (job is null || job.Generation != generation || job.Dropped != DropKind.None) return false;
-        Drop(job, cancelled ? DropKind.Cancelled : DropKind.Deadline);
+        if (job is null || job.Generation != generation || job.Dropped != DropKind.None) return (false, []);
+        var reports = Drop(job, cancelled ? DropKind.Cancelled : DropKind.Deadline);
         RemoveFinishedJobs();
-        return true;
+        return (true, reports);
     }
 
     public bool Control(JobControl control)
@@ -240,11 +242,16 @@ public sealed class QueuePartition
         };
     }
 
-    private static void Drop(PartitionJob job, DropKind kind)
+    /// <summary>Stops the job's stripe. An item waiting out a retry backoff ends here with a report: its job may still
+    /// count it as in flight (a failed attempt, an expired or returned lease), and nothing else would end it.</summary>
+    private static List<QueueReport> Drop(PartitionJob job, DropKind kind)
     {
         job.Dropped = kind;
+        var reports = job.Retries.Select(r => new QueueReport(job.JobId, job.Generation, r.ItemIndex, r.Attempt, kind == DropKind.Cancelled,
+            kind == DropKind.Cancelled ? "job cancelled while the item waited for a retry" : "deadline passed while the item waited for a retry")).ToList();
         job.Retries.Clear();
         job.NextIndex = job.ItemCount;
+        return reports;
     }
 
     /// <summary>The item goes back to the front of its job; if the job was dropped meanwhile, it ends here.</summary>

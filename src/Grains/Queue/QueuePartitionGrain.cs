@@ -104,7 +104,13 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 
     public Task ControlJobAsync(JobControl control) => SaveIf(_queue.Control(control));
 
-    public Task DropJobAsync(string jobId, int generation, bool cancelled) => SaveIf(_queue.DropJob(jobId, generation, cancelled));
+    public async Task DropJobAsync(string jobId, int generation, bool cancelled)
+    {
+        var (changed, reports) = _queue.DropJob(jobId, generation, cancelled);
+        foreach (var r in reports) Record(r);
+        await SaveIf(changed);
+        if (reports.Count > 0) Deliver(jobId);
+    }
 
     public Task<QueueSnapshot> GetSnapshotAsync() => Task.FromResult(_queue.Snapshot(_time.GetUtcNow()));
 
@@ -140,8 +146,9 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
     /// <summary>Ends what is due: jobs past their deadline (their jobs are told) and expired leases (requeued or failed).</summary>
     private async Task<bool> ApplyDeadlinesAndExpiryAsync(DateTimeOffset now)
     {
-        var deadlines = _queue.CheckDeadlines(now);
+        var (deadlines, dropped) = _queue.CheckDeadlines(now);
         var (expired, reports) = _queue.ExpireLeases(now);
+        reports.AddRange(dropped);
         if (deadlines.Count > 0 || reports.Count > 0)
         {
             foreach (var r in reports) Record(r);

@@ -40,10 +40,9 @@ public sealed class AzureBlobStore : IBlobStore
 
     public async Task<bool> TryCreateAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
     {
-        var blob = await BlobAsync(container, name, cancellationToken);
         try
         {
-            await _retry.ExecuteAsync(async ct => await blob.UploadAsync(content, new BlobUploadOptions
+            await WriteAsync(container, name, (blob, ct) => blob.UploadAsync(content, new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -56,42 +55,50 @@ public sealed class AzureBlobStore : IBlobStore
         }
     }
 
-    public async Task PutAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
-    {
-        var blob = await BlobAsync(container, name, cancellationToken);
-        await _retry.ExecuteAsync(async ct => await blob.UploadAsync(content, new BlobUploadOptions
+    public Task PutAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default) =>
+        WriteAsync(container, name, (blob, ct) => blob.UploadAsync(content, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
         }, ct), cancellationToken);
-    }
 
-    public async Task PutFileAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
-    {
-        var blob = await BlobAsync(container, name, cancellationToken);
-        await _retry.ExecuteAsync(async ct =>
+    public Task PutFileAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default) =>
+        WriteAsync(container, name, async (blob, ct) =>
         {
             await using var file = File.OpenRead(path);
             await blob.UploadAsync(file, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, ct);
         }, cancellationToken);
-    }
 
     /// <summary>An append blob: each block is one atomic append (at most 50,000 per blob, 4 MiB each).</summary>
-    public async Task AppendAsync(string container, string name, BinaryData block, CancellationToken cancellationToken = default)
-    {
-        await BlobAsync(container, name, cancellationToken);
-        var append = _service.GetBlobContainerClient(container).GetAppendBlobClient(name);
-        await _retry.ExecuteAsync(async ct =>
+    public Task AppendAsync(string container, string name, BinaryData block, CancellationToken cancellationToken = default) =>
+        WriteAsync(container, name, async (blob, ct) =>
         {
+            var append = blob.GetParentBlobContainerClient().GetAppendBlobClient(name);
             try
             {
                 await append.AppendBlockAsync(block.ToStream(), cancellationToken: ct);
             }
-            catch (RequestFailedException ex) when (ex.Status == 404)
+            catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode != BlobErrorCode.ContainerNotFound)
             {
                 await append.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } }, ct);
                 await append.AppendBlockAsync(block.ToStream(), cancellationToken: ct);
             }
         }, cancellationToken);
+
+    /// <summary>A write with the store's retries. A container that went away after this store created it (deleted by
+    /// hand, or storage restored without it) is created again, once, rather than failing every write to it.</summary>
+    private async Task WriteAsync(string container, string name, Func<BlobClient, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var blob = await BlobAsync(container, name, cancellationToken);
+        try
+        {
+            await _retry.ExecuteAsync(async ct => await write(blob, ct), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            _containers.TryRemove(container, out _);
+            blob = await BlobAsync(container, name, cancellationToken);
+            await _retry.ExecuteAsync(async ct => await write(blob, ct), cancellationToken);
+        }
     }
 
     public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default)

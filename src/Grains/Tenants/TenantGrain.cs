@@ -1,5 +1,6 @@
 using HiStream.Abstractions.Tenants;
 using HiStream.Grains.Hosting;
+using Orleans.Storage;
 
 namespace HiStream.Grains.Tenants;
 
@@ -7,13 +8,17 @@ namespace HiStream.Grains.Tenants;
 public sealed class TenantGrain([PersistentState("tenant", FarmStorage.Name)] IPersistentState<TenantGrainState> state) : Grain, ITenantGrain
 {
     private TenantGrainState S => state.State;
+    private bool _unsaved;
 
     public async Task AddJobAsync(string jobId)
     {
         bool added = S.Active.Add(jobId);
-        if (!S.Jobs.Contains(jobId)) S.Jobs.Add(jobId);
-        else if (!added) return;
-        await state.WriteStateAsync();
+        if (!S.Jobs.Contains(jobId))
+        {
+            S.Jobs.Add(jobId);
+            added = true;
+        }
+        if (added || _unsaved) await WriteAsync(); // a retried call writes what the failed one could not
     }
 
     public Task<string[]> GetJobsAsync(int skip, int take)
@@ -27,6 +32,21 @@ public sealed class TenantGrain([PersistentState("tenant", FarmStorage.Name)] IP
     public async Task MarkFinishedAsync(string[] jobIds)
     {
         int removed = jobIds.Count(S.Active.Remove);
-        if (removed > 0) await state.WriteStateAsync();
+        if (removed > 0 || _unsaved) await WriteAsync();
+    }
+
+    private async Task WriteAsync()
+    {
+        _unsaved = true;
+        try
+        {
+            await state.WriteStateAsync();
+            _unsaved = false;
+        }
+        catch (InconsistentStateException)
+        {
+            DeactivateOnIdle(); // a lost write's answer left this activation's ETag behind: the next one reads what is stored
+            throw;
+        }
     }
 }

@@ -55,4 +55,31 @@ public sealed class RetryTests(AzuriteFixture azurite)
         Assert.Equal(3, meta.Attempts); // two automatic attempts, then the user's retry
         dir.Delete(recursive: true);
     }
+
+    [Fact]
+    public async Task AJobCancelledWhileItsItemsWaitForARetryFinishesCancelled()
+    {
+        await using var farm = await FarmCluster.StartAsync(azurite, [2], o =>
+        {
+            o.MaxAttempts = 3;
+            o.RetryBackoff = TimeSpan.FromMinutes(10); // the failed attempts wait: the cancel comes during the backoff
+            o.RetryBackoffMax = TimeSpan.FromMinutes(10);
+            o.FailureBreakerThreshold = 0;
+        }, settingsOverride: new Dictionary<string, string?> { ["Farm:FaultInjection:DeviceFails"] = "true" });
+        await farm.Submitter().SubmitAsync(Prompts.Job("backoff"), ManifestSources.Inline(Prompts.Items(2)), default);
+        var job = farm.Grains.GetGrain<IJobGrain>("backoff");
+        var waiting = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while ((await farm.QueueAsync()).Retrying < 2)
+        {
+            Assert.True(DateTime.UtcNow < waiting, "the two failed attempts never waited for a retry");
+            await Task.Delay(100);
+        }
+
+        await job.CancelAsync();
+
+        var cancelled = await farm.WaitForJobAsync("backoff", TimeSpan.FromSeconds(30));
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.Equal((2, 0, 0), (cancelled.Cancelled, cancelled.Failed, cancelled.Completed));
+        Assert.Equal(0, (await farm.QueueAsync()).PendingItems);
+    }
 }

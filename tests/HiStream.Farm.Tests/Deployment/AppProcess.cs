@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using HiStream.Testing;
 
 namespace HiStream.Farm.Tests.Deployment;
 
@@ -50,12 +51,7 @@ public sealed class AppProcess : IDisposable
     public void Kill() => _process.Kill(entireProcessTree: false);
 
     /// <summary>SIGTERM, as the kubelet sends at pod termination.</summary>
-    public void Terminate()
-    {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed.");
-    }
+    public void Terminate() => ChildProcesses.Terminate(_process);
 
     /// <summary>Waits for the exit, then for the redirected output to be drained (the timed overload returns before
     /// the last lines have been read).</summary>
@@ -66,21 +62,7 @@ public sealed class AppProcess : IDisposable
         return true;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => ChildProcesses.Stop(_process);
 
     private void Append(string? line)
     {

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using HiStream.Abstractions.Jobs;
+using HiStream.Abstractions.Tenants;
 using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Gateway.Jobs;
 
@@ -45,5 +46,26 @@ public sealed class LostStateWriteTests(AzuriteFixture azurite)
         Assert.Equal(JobState.Queued, (await job.GetStatusAsync()).State);
         var manifest = (await job.GetDefinitionAsync())!.Manifest;
         Assert.NotNull(await farm.Blobs.TryReadAsync(manifest.Container, manifest.PageName(0))); // the pages the job reads still exist
+    }
+
+    [Fact]
+    public async Task AJobWhoseTenantRecordWasLostGetsItWhenSubmittedAgain()
+    {
+        await using var farm = await FarmCluster.StartAsync(azurite, [1], settingsOverride: new Dictionary<string, string?> { ["Farm:Render"] = "false" });
+        var submitter = farm.Submitter();
+        var items = Prompts.Items(2);
+        await submitter.SubmitAsync(Prompts.Job("listed"), ManifestSources.Inline(items), default);
+        // The job grain took "unlisted" but the tenant's record of it was never written (as when that write fails
+        // after the job was accepted).
+        var stored = (await farm.Grains.GetGrain<IJobGrain>("listed").GetDefinitionAsync())!;
+        await farm.Grains.GetGrain<IJobGrain>("unlisted").SubmitAsync(stored with { JobId = "unlisted" });
+        var tenant = farm.Grains.GetGrain<ITenantGrain>(ITenantGrain.NoTenant);
+        Assert.DoesNotContain("unlisted", await tenant.GetJobsAsync(0, 100));
+
+        var again = await submitter.SubmitAsync(Prompts.Job("unlisted"), ManifestSources.Inline(items), default);
+
+        Assert.Equal(SubmitOutcome.AlreadySubmitted, again.Outcome);
+        Assert.Contains("unlisted", await tenant.GetJobsAsync(0, 100));
+        Assert.Contains("unlisted", await tenant.GetActiveJobsAsync());
     }
 }

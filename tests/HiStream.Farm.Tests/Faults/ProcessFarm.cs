@@ -80,7 +80,8 @@ public sealed class ProcessFarm : IAsyncLifetime
     public async Task<SiloProcess[]> StartSilosAsync(int count, IReadOnlyDictionary<string, string>? settings = null) =>
         await Task.WhenAll(Enumerable.Range(0, count).Select(_ => StartSiloAsync(settings)));
 
-    public void StopAzurite() => _azurite?.Dispose();
+    /// <summary>Storage goes away without losing what it acknowledged, as Azure Storage would.</summary>
+    public void StopAzurite() => _azurite?.Stop(TimeSpan.FromSeconds(10));
 
     /// <summary>Azurite again, on the same port with the same data folder.</summary>
     public void RestartAzurite() => StartAzurite(_azuritePort);
@@ -107,7 +108,7 @@ public sealed class ProcessFarm : IAsyncLifetime
     public async Task<JsonElement> VideoAsync(string jobId, string videoId) => await Http.GetFromJsonAsync<JsonElement>($"{GatewayUrl}/jobs/{jobId}/videos/{videoId}");
 
     /// <summary>Polls until the condition holds (a failed poll counts as false); fails with the farm's output after the timeout.</summary>
-    public async Task<T> WaitAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    public async Task<T> WaitAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what, Func<string?>? lastSeen = null) where T : class
     {
         var clock = Stopwatch.StartNew();
         Exception? last = null;
@@ -123,16 +124,25 @@ public sealed class ProcessFarm : IAsyncLifetime
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"Timed out after {timeout} waiting for {what} ({last?.Message})\n{Logs()}");
+        Assert.Fail($"Timed out after {timeout} waiting for {what} ({last?.Message}; last seen: {lastSeen?.Invoke()})\n{Logs()}");
         return null!;
     }
 
-    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan timeout) =>
-        await WaitAsync<object>(async () => (await JobAsync(jobId)) is var s && s.GetProperty("state").GetString() is "completed" or "completedWithFailures" or "failed" or "cancelled" ? s : null,
-            timeout, $"job {jobId} to finish") is JsonElement e ? e : default;
+    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan timeout)
+    {
+        JsonElement? last = null;
+        return await WaitAsync<object>(async () => (last = await JobAsync(jobId)) is { } s && s.GetProperty("state").GetString() is "completed" or "completedWithFailures" or "failed" or "cancelled" ? s : null,
+            timeout, $"job {jobId} to finish", () => last?.ToString()) is JsonElement e ? e : default;
+    }
 
-    public string Logs() =>
-        string.Join("\n", _silos.Select(s => $"--- {s.Name} ---\n{Tail(s.Process.Output)}")) + $"\n--- gateway ---\n{Tail(_gateway?.Output ?? "")}";
+    /// <summary>The tail of each process's output; the whole of it goes to a file whose path is named first.</summary>
+    public string Logs()
+    {
+        var all = string.Join("\n", _silos.Select(s => $"--- {s.Name} ---\n{s.Process.Output}")) + $"\n--- gateway ---\n{_gateway?.Output}";
+        var file = Path.Combine(Path.GetTempPath(), $"histream-process-farm-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}.log");
+        File.WriteAllText(file, all);
+        return $"full output: {file}\n" + string.Join("\n", _silos.Select(s => $"--- {s.Name} ---\n{Tail(s.Process.Output)}")) + $"\n--- gateway ---\n{Tail(_gateway?.Output ?? "")}";
+    }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
 

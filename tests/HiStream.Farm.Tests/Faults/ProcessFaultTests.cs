@@ -154,6 +154,7 @@ public sealed class ProcessFaultTests(ProcessFarm farm, ITestOutputHelper output
 
         var job = await farm.WaitForJobAsync(jobId, TimeSpan.FromMinutes(4));
         output.WriteLine(job.ToString());
+        if (job.GetProperty("failed").GetInt32() > 0) output.WriteLine($"{await farm.Http.GetStringAsync($"{farm.GatewayUrl}/jobs/{jobId}/failed")}\n{farm.Logs()}");
         Assert.Equal("completed", job.GetProperty("state").GetString());
         Assert.Equal(3, job.GetProperty("completed").GetInt32());
         for (int i = 0; i < 3; i++)

@@ -214,8 +214,8 @@ public sealed class QueuePartitionTests
         var q = NewQueue(out var state);
         q.AddJob(Job("a", 0, 10));
         var leased = Lease(q, 3);
-        Assert.True(q.DropJob("a", 0, cancelled: true));
-        Assert.False(q.DropJob("a", 0, cancelled: true));
+        Assert.True(q.DropJob("a", 0, cancelled: true).Changed);
+        Assert.False(q.DropJob("a", 0, cancelled: true).Changed);
         Assert.Empty(Lease(q, 5));
         Assert.Equal(0, q.Snapshot(T0).PendingItems);
         var (_, report) = End(q, leased[0], LeaseOutcome.Returned); // drained while the job was cancelled: it ends here
@@ -231,11 +231,32 @@ public sealed class QueuePartitionTests
         var q = NewQueue(out _);
         q.AddJob(Job("a", 0, 5, deadline: T0 + TimeSpan.FromMinutes(5)));
         Assert.Single(Lease(q, 1, now: T0));
-        Assert.Empty(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(4)));
+        Assert.Empty(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(4)).Jobs);
         Assert.Empty(Lease(q, 1, now: T0 + TimeSpan.FromMinutes(5)));
-        Assert.Equal(("a", 0), Assert.Single(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(5))));
-        Assert.Empty(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(6)));
+        Assert.Equal(("a", 0), Assert.Single(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(5)).Jobs));
+        Assert.Empty(q.CheckDeadlines(T0 + TimeSpan.FromMinutes(6)).Jobs);
         Assert.Equal(0, q.Snapshot(T0).PendingItems);
+    }
+
+    [Fact]
+    public void ItemsWaitingForARetryEndWithAReportWhenTheirJobIsDropped()
+    {
+        var q = NewQueue(out _);
+        q.AddJob(Job("a", 0, 3, deadline: T0 + TimeSpan.FromMinutes(5)));
+        q.AddJob(Job("b", 0, 3));
+        foreach (var l in Lease(q, 6)) End(q, l, l.ItemIndex == 1 ? LeaseOutcome.Failed : LeaseOutcome.Done); // a:1 and b:1 wait out their backoff
+
+        var (changed, cancelled) = q.DropJob("b", 0, cancelled: true);
+        var (jobs, late) = q.CheckDeadlines(T0 + TimeSpan.FromMinutes(5));
+
+        Assert.True(changed);
+        var b1 = Assert.Single(cancelled);
+        Assert.Equal(("b", 1, 2, true), (b1.JobId, b1.ItemIndex, b1.Attempt, b1.Cancelled));
+        Assert.Equal(("a", 0), Assert.Single(jobs));
+        var a1 = Assert.Single(late);
+        Assert.Equal(("a", 1, false), (a1.JobId, a1.ItemIndex, a1.Cancelled));
+        Assert.Contains("deadline", a1.Message);
+        Assert.Empty(Lease(q, 6, now: T0 + TimeSpan.FromHours(1))); // and they are not handed out any more
     }
 
     [Fact]

@@ -26,6 +26,29 @@ public sealed class BlobStoreTests(AzuriteFixture azurite)
         Assert.Equal("third", (await store.TryReadAsync(container, "a/b/one.bin"))!.ToString());
     }
 
+    [Fact]
+    public async Task AContainerDeletedUnderTheAzureStoreIsCreatedAgainByTheNextWrite()
+    {
+        var store = azurite.CreateStore();
+        var container = $"c-{Guid.NewGuid():N}"[..12];
+        await store.PutAsync(container, "before.txt", BinaryData.FromString("1"), "text/plain");
+        await store.Service.DeleteBlobContainerAsync(container);
+        await WaitUntilGoneAsync(store, container);
+
+        await store.PutAsync(container, "put.txt", BinaryData.FromString("2"), "text/plain");
+        await store.AppendAsync(container, "append.jsonl", BinaryData.FromString("{}\n"));
+
+        Assert.Equal("2", (await store.TryReadAsync(container, "put.txt"))!.ToString());
+        Assert.Equal("{}\n", (await store.TryReadAsync(container, "append.jsonl"))!.ToString());
+        Assert.Null(await store.TryReadAsync(container, "before.txt"));
+    }
+
+    /// <summary>Azure deletes a container asynchronously; Azurite at once. Either way the test starts from "gone".</summary>
+    private static async Task WaitUntilGoneAsync(AzureBlobStore store, string container)
+    {
+        for (int i = 0; i < 50 && (await store.Service.GetBlobContainerClient(container).ExistsAsync()).Value; i++) await Task.Delay(100);
+    }
+
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task ListsByPrefixInNameOrder(string kind)

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace HiStream.Farm.Tests.Infrastructure;
+namespace HiStream.Testing;
 
-/// <summary>A server the tests start (Azurite, redis-server) on a free loopback port, waited for, and stopped by PID.</summary>
+/// <summary>A server the tests and benchmarks start (Azurite, redis-server) on a free loopback port, waited for, and stopped by PID.</summary>
 public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
@@ -65,19 +65,17 @@ public sealed class ServerProcess : IDisposable
         throw new TimeoutException($"{fileName} did not listen on port {port} within {startTimeout}.");
     }
 
-    public void Dispose()
+    /// <summary>Stops the server the way an orderly outage would: SIGTERM, so it stores what it acknowledged (Azurite
+    /// saves its metadata only every few seconds and on shutdown), then a kill after <paramref name="grace"/>.</summary>
+    public void Stop(TimeSpan grace)
     {
-        try
+        if (!_process.HasExited)
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
+            ChildProcesses.Terminate(_process);
+            _process.WaitForExit(grace);
         }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
+        Dispose();
     }
+
+    public void Dispose() => ChildProcesses.Stop(_process);
 }
