@@ -36,7 +36,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$RESULTS" ] || { echo "usage: gpu-check.sh RESULTS_DIR [--kit ARCHIVE] [--libtorch DIR] [--torchsharp-src DIR] [--cpu-rehearsal]" >&2; exit 2; }
 mkdir -p "$RESULTS" && RESULTS="$(cd "$RESULTS" && pwd)"
-rm -f "$RESULTS"/steps.tsv "$RESULTS"/*.json "$RESULTS"/*.log "$RESULTS"/results.md
+# The old results are deleted below (*.json, *.log): only in a folder this script made (its steps.tsv) or an empty one.
+if [ ! -f "$RESULTS/steps.tsv" ] && [ -n "$(ls -A "$RESULTS")" ]; then
+  echo "gpu-check: $RESULTS is not empty and holds no earlier results (steps.tsv): give a new or empty folder" >&2; exit 2
+fi
+rm -f "$RESULTS"/*.json "$RESULTS"/*.log "$RESULTS"/results.md
+: > "$RESULTS/steps.tsv"
 START=$(date +%s)
 
 if [ -n "$KIT_ARCHIVE" ]; then

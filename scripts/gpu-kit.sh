@@ -42,8 +42,9 @@ cp scripts/gpu-check.sh "$STAGE/gpu-check.sh"
 chmod +x "$STAGE/gpu-check.sh"
 
 # The libtorch C++ symbols the engine binds: the parity replay and a small bench run on the CPU under LD_DEBUG=bindings
-# against the NuGet cache's libtorch-cpu (lazy binding: only what is called is listed).
-NUGET_LIBTORCH="${HISTREAM_LIBTORCH:-$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | sort | tail -1)}"
+# against the NuGet cache's libtorch-cpu of the pinned TorchSharp (lazy binding: only what is called is listed).
+# `|| true`: a missing libtorch must reach the message below, not end the script under set -e.
+NUGET_LIBTORCH="${HISTREAM_LIBTORCH:-$(bash scripts/nuget-libtorch.sh || true)}"
 if [ -n "$NUGET_LIBTORCH" ] && [ -f "$NUGET_LIBTORCH/libtorch_cpu.so" ]; then
   echo "gpu-kit: recording the libtorch symbols the engine binds (CPU, $NUGET_LIBTORCH)"
   trace="$OUT/stage/bindings"; mkdir -p "$trace"
@@ -55,7 +56,7 @@ if [ -n "$NUGET_LIBTORCH" ] && [ -f "$NUGET_LIBTORCH/libtorch_cpu.so" ]; then
   echo "gpu-kit: $(wc -l < "$STAGE/engine-symbols.txt") libtorch symbols bound by the engine"
   rm -rf "$trace"
 else
-  echo "gpu-kit: no libtorch-cpu in the NuGet cache: engine-symbols.txt is empty (the symbol check then cannot say which gaps the engine uses)"
+  echo "gpu-kit: no libtorch-cpu${NUGET_LIBTORCH:+ at $NUGET_LIBTORCH} (HISTREAM_LIBTORCH or the NuGet cache): engine-symbols.txt is empty (the symbol check then cannot say which gaps the engine uses)"
   : > "$STAGE/engine-symbols.txt"
 fi
 git -C "$ROOT" rev-parse --short HEAD > "$STAGE/COMMIT" 2>/dev/null || echo unknown > "$STAGE/COMMIT"

@@ -23,6 +23,7 @@ public static class BenchJson
                 ["achieved_tflops"] = r.AnalyticFlops / r.DenoiseSeconds / 1e12,
                 ["peak_kv_cache_bytes"] = r.PeakKvCacheBytes,
                 ["peak_device_bytes"] = r.PeakDeviceBytes,
+                ["device_baseline_bytes"] = r.DeviceBaselineBytes,
                 ["chunk_seconds"] = new JsonArray(r.ChunkSeconds.Select(c => (JsonNode)c).ToArray()),
                 ["note"] = r.Note,
             });

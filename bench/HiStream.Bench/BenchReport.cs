@@ -29,16 +29,20 @@ public static class BenchReport
             ? "–"
             : $"{F(PerFrame(baseline) / PerFrame(r), format)}x / {F(CpuPerFrame(baseline) / CpuPerFrame(r), format)}x";
 
-        sb.AppendLine("| sampler | model passes | s / frame (wall) | CPU s / frame | speed-up vs wan-bidirectional (wall / CPU) | speed-up vs self-forcing (wall / CPU) | analytic GFLOP / frame | analytic ratio vs wan / vs self-forcing | GFLOP/s (wall) | peak KV cache | peak device memory |");
+        sb.AppendLine("| sampler | model passes | s / frame (wall) | CPU s / frame | speed-up vs wan-bidirectional (wall / CPU) | speed-up vs self-forcing (wall / CPU) | analytic GFLOP / frame | analytic ratio vs wan / vs self-forcing | GFLOP/s (wall) | peak KV cache | peak device memory in the process (above the run's start) |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             string kv = r.PeakKvCacheBytes is { } b ? Bytes(b) : "none";
             string flopRatio = $"{(wan is null ? "–" : F(wan.AnalyticFlops / r.AnalyticFlops, "0.0") + "x")} / {(sf is null ? "–" : F(sf.AnalyticFlops / r.AnalyticFlops, "0.00") + "x")}";
             sb.AppendLine($"| {r.Sampler}{(r.Note.Length > 0 ? " *" : "")} | {r.ModelPasses} | {F(PerFrame(r), "0.000")} | {F(CpuPerFrame(r), "0.000")} | {Ratio(wan, r, "0.0")} | {Ratio(sf, r, "0.00")} | " +
-                          $"{F(r.AnalyticFlops / preset.PixelFrames / 1e9, "0.0")} | {flopRatio} | {F(r.AnalyticFlops / r.DenoiseSeconds / 1e9, "0")} | {kv} | {(r.PeakDeviceBytes is { } d ? Bytes(d) : "–")} |");
+                          $"{F(r.AnalyticFlops / preset.PixelFrames / 1e9, "0.0")} | {flopRatio} | {F(r.AnalyticFlops / r.DenoiseSeconds / 1e9, "0")} | {kv} | {DeviceMemory(r)} |");
         }
         foreach (var r in results.Where(r => r.Note.Length > 0)) sb.AppendLine().Append($"\\* {r.Sampler}: {r.Note}");
+        if (results.Count > 1 && results.Any(r => r.PeakDeviceBytes is not null))
+            sb.AppendLine().Append("Peak device memory is the whole process's, and these samplers (and all their warm-ups) ran in one process: " +
+                                   "the caching allocator keeps what earlier runs freed, so a later sampler's peak includes it, and the part above its run's start can be 0 " +
+                                   "though it used that memory. For per-sampler peaks run one sampler per process (--samplers NAME), as scripts/gpu-check.sh does.");
         sb.AppendLine();
         sb.AppendLine();
 
@@ -57,6 +61,9 @@ public static class BenchReport
         }
         return sb.ToString();
     }
+
+    private static string DeviceMemory(BenchResult r) => r.PeakDeviceBytes is not { } peak ? "–"
+        : r.DeviceBaselineBytes is { } start ? $"{Bytes(peak)} (+{Bytes(Math.Max(0, peak - start))})" : Bytes(peak);
 
     public static string Bytes(long b) => b >= 1L << 30 ? F(b / (double)(1L << 30), "0.00") + " GiB" : F(b / (double)(1L << 20), "0.0") + " MiB";
 

@@ -7,7 +7,10 @@ namespace HiStream.Bench;
 /// much better than the wall time, which also counts the time other processes held the cores.</param>
 /// <param name="TimeScale">Factor applied to the measured time (only for a partially-run bidirectional baseline).</param>
 /// <param name="PeakDeviceBytes">Peak device memory in use during the video (whole process: weights, caches,
-/// activations, CUDA context; polled with cudaMemGetInfo); null on CPU.</param>
+/// activations, CUDA context, and whatever earlier runs in the process left in the caching allocator; polled with
+/// cudaMemGetInfo); null on CPU.</param>
+/// <param name="DeviceBaselineBytes">Device memory in use when this run started (same source); null on CPU.</param>
 public sealed record BenchResult(
     string Sampler, double DenoiseSeconds, IReadOnlyList<double> ChunkSeconds, double CpuSeconds, IReadOnlyList<double> ChunkCpuSeconds,
-    int ModelPasses, long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note, long? PeakDeviceBytes = null);
+    int ModelPasses, long? PeakKvCacheBytes, double AnalyticFlops, double TimeScale, string Note, long? PeakDeviceBytes = null,
+    long? DeviceBaselineBytes = null);

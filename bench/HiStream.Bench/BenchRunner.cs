@@ -91,7 +91,7 @@ public sealed class BenchRunner
             flops = _flops.TotalFlops(SamplerPassShapes.HiStream(settings, request));
         }
         return new BenchResult(sampler, seconds * scale, chunkSeconds, cpuSeconds * scale, chunkCpu, passes, sawCache ? peakKv : null, flops, scale, note,
-            deviceMemory?.PeakBytes);
+            deviceMemory?.PeakBytes, deviceMemory?.BaselineBytes);
     }
 
     private static double CpuNow()

@@ -33,6 +33,8 @@ public static class CheckReport
             if (name.StartsWith("bench-", StringComparison.Ordinal)) bench.Add((name, rc, seconds, json));
             string status = note.StartsWith("skipped", StringComparison.Ordinal) ? note
                 : rc == 124 ? "fail (timed out)"
+                // timeout(1) answers 137 when the step ignored SIGTERM and was killed after the grace; the OOM killer too.
+                : rc == 137 ? "fail (timed out or killed, exit 137)"
                 : json?["status"]?.GetValue<string>() is { } s ? (rc == 0 ? s : $"fail (exit {rc})")
                 : rc == 0 ? "pass" : $"fail (exit {rc})";
             if (status.StartsWith("fail", StringComparison.Ordinal) || status == "gaps") failed++;

@@ -63,7 +63,7 @@ public sealed class RenderAdmission
         {
             return _estimator.EstimateVideoBytes(width, height, LatentFrames(frames), SamplerRegistry.ChunkSettings(sampler, options));
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {
             return null;
         }
@@ -113,7 +113,16 @@ public sealed class RenderAdmission
         }
         if (problems.Count > 0) return problems;
 
-        long need = _estimator.EstimateVideoBytes(width, height, latentFrames, chunked);
+        long need;
+        try
+        {
+            need = _estimator.EstimateVideoBytes(width, height, latentFrames, chunked);
+        }
+        catch (OverflowException)
+        {
+            problems.Add(new("size", $"{width}x{height}, {frames} frames with {sampler}: its device memory estimate overflows a 64-bit byte count. Render it smaller or shorter."));
+            return problems;
+        }
         if (need > VideoCapacityBytes)
         {
             // Blame the size when even a default-length video (81 frames) of that size would not fit, else the length.

@@ -43,24 +43,31 @@ public sealed class RenderMemoryEstimator
 
     /// <param name="windowFrames">Latent frames each KV cache holds (null: the whole history).</param>
     /// <param name="lowFactor">The low-resolution cache's downscale (0: no low-resolution cache).</param>
+    /// <exception cref="OverflowException">The estimate does not fit a long (a wrapped, negative one would admit anything).</exception>
     private long Estimate(int width, int height, int latentFrames, bool wan, int chunkFrames, int? windowFrames, int lowFactor)
     {
-        long tokensPerFrame = (long)(height / VideoRequest.VaeSpatialStride / _m.PatchHeight) * (width / VideoRequest.VaeSpatialStride / _m.PatchWidth);
-        long kvPerToken = 2L * _m.Layers * _m.Dim * _m.ElementBytes;
-        int chunk = Math.Min(chunkFrames, latentFrames);
-        long window = windowFrames is { } w ? Math.Min(latentFrames, w) : latentFrames;
+        if (chunkFrames < 1 || windowFrames < 1)
+            throw new ArgumentOutOfRangeException(windowFrames < 1 ? nameof(windowFrames) : nameof(chunkFrames),
+                $"A memory estimate needs a chunk and a window of at least 1 latent frame (chunk {chunkFrames}, window {windowFrames}).");
+        checked
+        {
+            long tokensPerFrame = (long)(height / VideoRequest.VaeSpatialStride / _m.PatchHeight) * (width / VideoRequest.VaeSpatialStride / _m.PatchWidth);
+            long kvPerToken = 2L * _m.Layers * _m.Dim * _m.ElementBytes;
+            int chunk = Math.Min(chunkFrames, latentFrames);
+            long window = windowFrames is { } w ? Math.Min(latentFrames, w) : latentFrames;
 
-        long kv = kvPerToken * tokensPerFrame * window;
-        if (lowFactor > 0) kv += kvPerToken * (tokensPerFrame / ((long)lowFactor * lowFactor)) * window; // low-resolution cache
-        if (wan) kv = 0; // no cache, but all frames at once
-        long crossAttention = 2L * _m.Layers * _m.TextLen * _m.Dim * _m.ElementBytes;
-        long activeTokens = tokensPerFrame * (kv == 0 ? latentFrames : chunk);
-        long attendedTokens = kv == 0 ? activeTokens : tokensPerFrame * window;
-        // One block's working set: residual stream, q/k/v/o, FFN inner width, attention output; plus the attended K/V.
-        long activations = activeTokens * (8L * _m.Dim + 2L * _m.FfnDim) * _m.ElementBytes + attendedTokens * 2L * _m.Dim * _m.ElementBytes;
-        long latents = 4L * 16 * latentFrames * (height / VideoRequest.VaeSpatialStride) * (width / VideoRequest.VaeSpatialStride) * 2;
-        // Wan VAE decoder: two cached frames per causal conv at every scale (≈ 700 bytes per output pixel in bf16).
-        long decoderCache = 350L * _m.ElementBytes * width * height;
-        return kv + crossAttention + activations + latents + decoderCache;
+            long kv = kvPerToken * tokensPerFrame * window;
+            if (lowFactor > 0) kv += kvPerToken * (tokensPerFrame / ((long)lowFactor * lowFactor)) * window; // low-resolution cache
+            if (wan) kv = 0; // no cache, but all frames at once
+            long crossAttention = 2L * _m.Layers * _m.TextLen * _m.Dim * _m.ElementBytes;
+            long activeTokens = tokensPerFrame * (kv == 0 ? latentFrames : chunk);
+            long attendedTokens = kv == 0 ? activeTokens : tokensPerFrame * window;
+            // One block's working set: residual stream, q/k/v/o, FFN inner width, attention output; plus the attended K/V.
+            long activations = activeTokens * (8L * _m.Dim + 2L * _m.FfnDim) * _m.ElementBytes + attendedTokens * 2L * _m.Dim * _m.ElementBytes;
+            long latents = 4L * 16 * latentFrames * (height / VideoRequest.VaeSpatialStride) * (width / VideoRequest.VaeSpatialStride) * 2;
+            // Wan VAE decoder: two cached frames per causal conv at every scale (≈ 700 bytes per output pixel in bf16).
+            long decoderCache = 350L * _m.ElementBytes * width * height;
+            return kv + crossAttention + activations + latents + decoderCache;
+        }
     }
 }

@@ -158,19 +158,31 @@ public sealed record HiStreamSettings
     /// <summary>The NTK scale the high-res passes use.</summary>
     public double EffectiveNtkScale => NtkScale ?? LowResolutionFactor;
 
+    /// <summary>More latent frames than this in a window, a chunk, the anchor or the neighbours is a mistake, not a
+    /// setting (1024 latent frames are about 4 minutes of video; the defaults use 6). It also keeps every sum of them
+    /// far from int overflow.</summary>
+    public const int MaxWindowFrames = 1024;
+
+    /// <summary>A larger low-resolution factor leaves no low-resolution latent at any size the farm renders.</summary>
+    public const int MaxLowResolutionFactor = 16;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        if (FramesPerChunk < 1)
-            throw Bad(nameof(FramesPerChunk), $"must be at least 1 latent frame (got {FramesPerChunk}).");
-        if (LowResolutionFactor < 1)
-            throw Bad(nameof(LowResolutionFactor), $"must be 1 or more (got {LowResolutionFactor}).");
+        if (FramesPerChunk < 1 || FramesPerChunk > MaxWindowFrames)
+            throw Bad(nameof(FramesPerChunk), $"must be 1..{MaxWindowFrames} latent frames (got {FramesPerChunk}).");
+        if (LowResolutionFactor < 1 || LowResolutionFactor > MaxLowResolutionFactor)
+            throw Bad(nameof(LowResolutionFactor), $"must be 1..{MaxLowResolutionFactor} (got {LowResolutionFactor}).");
         if (NtkScale is { } s && (!(s > 0) || double.IsInfinity(s)))
             throw Bad(nameof(NtkScale), $"must be a positive finite number or null (got {s}).");
-        if (AnchorFrames < 0)
-            throw Bad(nameof(AnchorFrames), $"must not be negative (got {AnchorFrames}).");
-        if (NeighbourFrames < 0)
-            throw Bad(nameof(NeighbourFrames), $"must not be negative (got {NeighbourFrames}).");
+        if (AnchorFrames < 0 || AnchorFrames > MaxWindowFrames)
+            throw Bad(nameof(AnchorFrames), $"must be 0..{MaxWindowFrames} latent frames (got {AnchorFrames}).");
+        if (NeighbourFrames < 0 || NeighbourFrames > MaxWindowFrames)
+            throw Bad(nameof(NeighbourFrames), $"must be 0..{MaxWindowFrames} latent frames (got {NeighbourFrames}).");
+        if (Window is { } big && big > MaxWindowFrames)
+            throw Bad(nameof(Window), $"must be at most {MaxWindowFrames} latent frames (got {big}); turn SlidingWindow off to keep the whole video.");
+        if (SlidingWindow && Window is null && AnchorFrames + NeighbourFrames + FramesPerChunk > MaxWindowFrames)
+            throw Bad(nameof(NeighbourFrames), $"makes a window of AnchorFrames + NeighbourFrames + FramesPerChunk = {AnchorFrames} + {NeighbourFrames} + {FramesPerChunk} latent frames, more than {MaxWindowFrames}.");
         if (SlidingWindow && Window is { } w && w < AnchorFrames + FramesPerChunk)
             throw Bad(nameof(Window), $"{w} frames is smaller than AnchorFrames + FramesPerChunk ({AnchorFrames} + {FramesPerChunk}): the window must hold the anchor and a whole chunk.");
         if (TemporalPositions == TemporalPositionPolicy.RollingAnchor && SlidingWindow && AnchorFrames == 0)

@@ -43,8 +43,24 @@ public static class HiStreamSettingsOptions
                 _ => throw new ArgumentException($"'{key}' is not a HiStream option (options: {string.Join(", ", Keys)}).", key),
             };
         }
-        s.Validate();
+        try
+        {
+            s.Validate();
+        }
+        catch (ArgumentException ex) when (GivenOption(options, ex.ParamName) is { } key)
+        {
+            throw new ArgumentException($"HiStream option '{key}' = '{options[key]}': {ex.Message}", key, ex);
+        }
         return s;
+    }
+
+    /// <summary>The option key the caller gave for a setting a validation error names (its param name is the setting,
+    /// or "HiStreamSettings.Setting" for the step plans), or null.</summary>
+    private static string? GivenOption(IReadOnlyDictionary<string, string> options, string? setting)
+    {
+        if (setting is null) return null;
+        var name = setting[(setting.LastIndexOf('.') + 1)..];
+        return options.Keys.FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase));
     }
 
     private static ChunkStepPlan Plan(string key, string value)

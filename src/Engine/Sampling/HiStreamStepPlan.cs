@@ -55,9 +55,9 @@ public sealed record ChunkStepPlan
             throw new ArgumentException($"{settingName}: step counts must not be negative (low {LowSteps}, high {HighSteps}).", settingName);
         if (HighSteps == 0)
             throw new ArgumentException($"{settingName}: a chunk needs at least one high-resolution step (its output is the high-resolution latent).", settingName);
-        if (TotalSteps > schedule.Count)
+        if ((long)LowSteps + HighSteps > schedule.Count)
             throw new ArgumentException(
-                $"{settingName}: {LowSteps} low + {HighSteps} high steps need {TotalSteps} timesteps but the denoising schedule (DenoisingTimesteps) has {schedule.Count}.",
+                $"{settingName}: {LowSteps} low + {HighSteps} high steps need {(long)LowSteps + HighSteps} timesteps but the denoising schedule (DenoisingTimesteps) has {schedule.Count}.",
                 settingName);
 
         var low = LowIndices ?? Enumerable.Range(0, LowSteps).ToArray();

@@ -35,6 +35,13 @@ public sealed class HiStreamSettingsOptionsTests
     [InlineData("laterChunks", "3", "'low+high'")]
     [InlineData("window", "2", "HiStreamSettings.Window")]
     [InlineData("laterChunks", "4+1", "HiStreamSettings.LaterChunks")]
+    [InlineData("anchorFrames", "2147483647", "HiStream option 'anchorFrames' = '2147483647': HiStreamSettings.AnchorFrames must be 0..1024")]
+    [InlineData("neighbourFrames", "2147483646", "HiStream option 'neighbourFrames' = '2147483646': HiStreamSettings.NeighbourFrames must be 0..1024")]
+    [InlineData("neighbourFrames", "1021", "AnchorFrames + NeighbourFrames + FramesPerChunk = 1 + 1021 + 3 latent frames, more than 1024")]
+    [InlineData("framesPerChunk", "2147483647", "HiStream option 'framesPerChunk' = '2147483647': HiStreamSettings.FramesPerChunk must be 1..1024")]
+    [InlineData("window", "2147483647", "HiStream option 'window' = '2147483647': HiStreamSettings.Window must be at most 1024")]
+    [InlineData("lowResolutionFactor", "2147483647", "HiStream option 'lowResolutionFactor' = '2147483647': HiStreamSettings.LowResolutionFactor must be 1..16")]
+    [InlineData("firstChunk", "2147483647+1", "HiStream option 'firstChunk' = '2147483647+1': HiStreamSettings.FirstChunk: 2147483647 low + 1 high steps need 2147483648 timesteps")]
     public void BadOptionsAreNamed(string key, string value, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => HiStreamSettingsOptions.Parse(HiStreamSettings.HiStream, new Dictionary<string, string> { [key] = value }));

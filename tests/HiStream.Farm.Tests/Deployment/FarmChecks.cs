@@ -111,6 +111,23 @@ public static partial class FarmChecks
         return problems;
     }
 
+    /// <summary>What the gateway's admission (GatewayLimits.Admission → RenderAdmission.For) reads besides its own
+    /// Gateway:Limits section: the silos render with the same keys, so the two must agree or the gateway admits
+    /// items every silo refuses. Farm:DeviceMemoryGiB is not here: the gateway reads it only without
+    /// Gateway:Limits:LargestSiloMemoryGiB (the silo's value is a planner figure, not the GPU's memory).</summary>
+    public static readonly string[] AdmissionSettings = ["Farm__ReserveFraction", "Engine__DType", "Engine__DitWeights", "Engine__DitConfig", "Engine__Decode"];
+
+    /// <summary>Silo and gateway see the same value (or both none) for every <see cref="AdmissionSettings"/> key.</summary>
+    public static List<string> AdmissionSettingProblems(Manifests m)
+    {
+        var silo = Environment(m, "silo");
+        var gateway = Environment(m, "gateway");
+        return AdmissionSettings
+            .Where(key => silo.GetValueOrDefault(key) != gateway.GetValueOrDefault(key))
+            .Select(key => $"{key}: silo '{silo.GetValueOrDefault(key) ?? "(unset)"}', gateway '{gateway.GetValueOrDefault(key) ?? "(unset)"}': the gateway would size items for another silo")
+            .ToList();
+    }
+
     /// <summary>terminationGracePeriodSeconds &gt; Farm:ShutdownTimeout (HostOptions) &gt; Farm:DrainTimeout.</summary>
     public static List<string> ShutdownProblems(Manifests m)
     {

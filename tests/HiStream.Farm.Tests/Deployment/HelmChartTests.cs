@@ -59,8 +59,29 @@ public sealed class HelmChartTests
             .Concat(FarmChecks.PortProblems(m))
             .Concat(FarmChecks.ProbeProblems(m))
             .Concat(FarmChecks.ShutdownProblems(m))
+            .Concat(FarmChecks.AdmissionSettingProblems(m))
             .ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [HelmFact]
+    public void Changing_the_silos_reserve_or_decode_changes_what_the_gateway_sizes_items_with()
+    {
+        var values = Path.Combine(Path.GetTempPath(), $"histream-values-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(values, "storage:\n  connectionString: UseDevelopmentStorage=true\nsilo:\n  reserveFraction: 0.25\n  engine:\n    decode: false\n    dtype: float32\n");
+        try
+        {
+            var m = Manifests.HelmTemplate("histream", "histream", values);
+            var gateway = FarmChecks.Environment(m, "gateway");
+            Assert.Equal("0.25", gateway.GetValueOrDefault("Farm__ReserveFraction"));
+            Assert.Equal("false", gateway.GetValueOrDefault("Engine__Decode"));
+            Assert.Equal("float32", gateway.GetValueOrDefault("Engine__DType"));
+            Assert.Empty(FarmChecks.AdmissionSettingProblems(m));
+        }
+        finally
+        {
+            File.Delete(values);
+        }
     }
 
     [HelmFact]

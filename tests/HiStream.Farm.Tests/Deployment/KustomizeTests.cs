@@ -46,6 +46,15 @@ public sealed class KustomizeTests
 
     [Theory]
     [MemberData(nameof(Folders))]
+    public void Gateway_sizes_items_with_the_silos_model_decode_and_reserve(string folder)
+    {
+        var m = Manifests.Kustomize(folder);
+        AssertNone(FarmChecks.AdmissionSettingProblems(m));
+        Assert.NotNull(FarmChecks.Environment(m, "gateway").GetValueOrDefault("Farm__ReserveFraction"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Folders))]
     public void Grace_period_covers_the_silo_drain_and_host_shutdown(string folder) =>
         AssertNone(FarmChecks.ShutdownProblems(Manifests.Kustomize(folder)));
 

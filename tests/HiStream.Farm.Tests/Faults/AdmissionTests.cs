@@ -51,6 +51,32 @@ public sealed class AdmissionTests(ITestOutputHelper output)
         Assert.Equal("frames", Assert.Single(Wan13BOn80GiB().Check(832, 480, 80, "self-forcing", NoOptions)).Field);
     }
 
+    [Theory]
+    [InlineData("anchorFrames")]
+    [InlineData("neighbourFrames")]
+    [InlineData("window")]
+    public void AHugeWindowOptionIsRefusedByNameNotWrappedIntoANegativeEstimate(string option)
+    {
+        var options = new Dictionary<string, string> { [option] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var problem = Assert.Single(Wan13BOn80GiB().Check(832, 480, 81, "histream", options));
+        Assert.Equal("samplerOptions", problem.Field);
+        Assert.Contains($"option '{option}'", problem.Message);
+        Assert.Null(Wan13BOn80GiB().EstimateBytes(832, 480, 81, "histream", options));
+    }
+
+    [Fact]
+    public void AnEstimateThatOverflowsIsARefusal()
+    {
+        var estimator = new RenderMemoryEstimator(ModelDimensions.Wan13B);
+        var unvalidated = HiStreamSettings.HiStream with { AnchorFrames = int.MaxValue }; // window wraps negative
+        Assert.Throws<ArgumentOutOfRangeException>(() => estimator.EstimateVideoBytes(832, 480, 21, unvalidated));
+        Assert.Throws<OverflowException>(() => estimator.EstimateVideoBytes(1 << 30, 1 << 30, 120, HiStreamSettings.SelfForcingReference));
+
+        var problem = Assert.Single(Wan13BOn80GiB().Check(1 << 30, 1 << 30, 477, "self-forcing", NoOptions));
+        Assert.Equal("size", problem.Field);
+        Assert.Contains("overflows", problem.Message);
+    }
+
     [Fact]
     public void AVideoLargerThanTheLargestSiloIsRefusedWithItsOwnOptionsAndTheWeightsCounted()
     {

@@ -51,10 +51,11 @@ internal sealed class CausalConv3d : torch.nn.Module
     /// channel axis (weights reordered tap-major to match). That is the same sum as the 3D convolution, but it avoids
     /// the CPU 3D-convolution path's column buffer (C·27 values per output pixel: 4 GB for one 480p frame at the last
     /// stage) and the concatenation of history and input, and it skips taps that would only see zero padding.
+    /// A temporal kernel of 1 takes the same per-frame 2D path rather than libtorch's conv3d: oneDNN picks other kernels
+    /// for 3D, and only the 2D convolutions in <see cref="Shapes"/> are verified by <see cref="ConvolutionCheck"/>.
     /// </remarks>
     public torch.Tensor Forward(torch.Tensor x, torch.Tensor? history)
     {
-        if (_timePad == 0) return EngineConvolution.Conv3d(x, _weight, _bias, [1, 1, 1], [0, _spacePad, _spacePad], Kernels);
         long kernelT = _weight.shape[2];
         long historyFrames = history?.shape[2] ?? 0;
         long front = 2 * _timePad - historyFrames;
