@@ -22,7 +22,7 @@ public static class RemoteCommands
         },
     };
 
-    private static Option<string?> ApiKeyOption() => new("--api-key", "-k")
+    internal static Option<string?> ApiKeyOption() => new("--api-key", "-k")
     {
         Description = "API key of your tenant (env HISTREAM_API_KEY)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HISTREAM_API_KEY"),
@@ -38,7 +38,7 @@ public static class RemoteCommands
         yield return Cancel();
         yield return Retry();
         yield return Results();
-        foreach (var command in JobControlCommands.Create(GatewayOption, JobArgument, GuardAsync)) yield return command;
+        foreach (var command in JobControlCommands.Create(GatewayOption, ApiKeyOption, JobArgument, GuardAsync)) yield return command;
     }
 
     private static Command Submit()
