@@ -58,4 +58,29 @@ public sealed class RemoteCommandTests(LocalStoreFarm farm) : IClassFixture<Loca
             await a.PostAsync($"/jobs/{job}/cancel", null);
         }
     }
+
+    [Fact]
+    public async Task ADeadlineInThePastIsRefusedLikeAtSubmit()
+    {
+        await using var gateway = await SecureGateway.StartAsync(farm.Farm, farm.Store);
+        using var a = gateway.Client(SecureGateway.KeyA);
+        var job = await SubmitLongJobAsync(a, "past-deadline");
+        try
+        {
+            var response = await a.PostAsJsonAsync($"/jobs/{job}/deadline", new { deadline = DateTimeOffset.UtcNow.AddMinutes(-1) });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
+            Assert.Contains("has passed", JsonDocument.Parse(body).RootElement.GetProperty("errors").GetProperty("deadline")[0].GetString());
+            var status = await StatusAsync(a, job);
+            Assert.False(status.TryGetProperty("deadline", out var deadline) && deadline.ValueKind != JsonValueKind.Null, $"the deadline was set: {status}");
+            Assert.Equal(0, status.GetProperty("failed").GetInt32()); // no item failed for a deadline that was refused
+
+            Assert.Equal(HttpStatusCode.OK, (await a.PostAsJsonAsync($"/jobs/{job}/deadline", new { deadline = DateTimeOffset.UtcNow.AddHours(1) })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await a.PostAsJsonAsync($"/jobs/{job}/deadline", new { deadline = (DateTimeOffset?)null })).StatusCode);
+        }
+        finally
+        {
+            await a.PostAsync($"/jobs/{job}/cancel", null);
+        }
+    }
 }
