@@ -64,7 +64,8 @@ public sealed class GatewayClient : IDisposable
         if (!response.IsSuccessStatusCode) throw new GatewayException((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    public async Task<SubmitResponse> UploadAsync(Stream manifest, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
+    /// <summary>POST /jobs/upload; a key may repeat (<c>tag</c>), and keys whose value is null are left out.</summary>
+    public async Task<SubmitResponse> UploadAsync(Stream manifest, IEnumerable<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
     {
         var qs = string.Join("&", query.Where(kv => kv.Value is not null).Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value!)}"));
         using var content = new StreamContent(manifest);

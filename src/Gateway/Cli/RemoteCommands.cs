@@ -65,9 +65,9 @@ public static class RemoteCommands
                 ["jobId"] = parse.GetValue(job), ["priority"] = parse.GetValue(priority).ToString(), ["size"] = parse.GetValue(size),
                 ["frames"] = parse.GetValue(frames)?.ToString(), ["sampler"] = parse.GetValue(sampler), ["container"] = parse.GetValue(container), ["prefix"] = parse.GetValue(prefix),
                 ["deadline"] = parse.GetValue(deadline)?.ToString("O"),
-            };
-            var tagList = parse.GetValue(tags) ?? [];
-            for (int i = 0; i < tagList.Length; i++) query[$"tag[{i}]"] = tagList[i];
+            }.ToList();
+            // The endpoint binds a repeated key (tag=a&tag=b) to its array.
+            query.AddRange((parse.GetValue(tags) ?? []).Select(t => new KeyValuePair<string, string?>("tag", t)));
             await using var file = parse.GetValue(prompts)!.OpenRead();
             var response = await client.UploadAsync(file, query, ct);
             AnsiConsole.MarkupLine($"Job [bold]{Markup.Escape(response.JobId)}[/]: {response.Outcome} ({response.Status.Total} videos)");

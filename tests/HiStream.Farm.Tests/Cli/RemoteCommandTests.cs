@@ -83,4 +83,18 @@ public sealed class RemoteCommandTests(LocalStoreFarm farm) : IClassFixture<Loca
             await a.PostAsync($"/jobs/{job}/cancel", null);
         }
     }
+
+    [Fact]
+    public async Task SubmittedTagsArriveOnTheJob()
+    {
+        await using var gateway = await SecureGateway.StartAsync(farm.Farm, farm.Store);
+        using var a = gateway.Client(SecureGateway.KeyA);
+        var prompts = Path.Combine(farm.Sandbox, $"prompts-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(prompts, "a heron in the reeds\n");
+        Assert.Equal(0, await RunAsync("submit", "--prompts", prompts, "--job", "cli-tags", "--tag", "night", "--tag", "batch-7", "--size", "32x32", "--frames", "9",
+            "-g", gateway.Address.ToString(), "-k", SecureGateway.KeyA));
+        var tags = (await StatusAsync(a, "cli-tags")).GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        Assert.Equal(["night", "batch-7"], tags);
+        await farm.Farm.WaitForJobAsync("tenant-a.cli-tags", TimeSpan.FromMinutes(3));
+    }
 }
