@@ -202,20 +202,20 @@ public static class JobEndpoints
         var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, await quotas.BudgetAsync(caller)) { Deadline = deadline, Webhook = webhook };
         try
         {
-            Stream body = request.Body;
+            Stream body = new BodyLimitStream(request.Body, limits.Value.MaxUploadBytes);
             if (request.HasFormContentType)
             {
-                IFormCollection form;
+                Stream? file;
                 try
                 {
-                    form = await request.ReadFormAsync(cancellationToken);
+                    file = await MultipartManifest.FirstFileAsync(request.ContentType, body, cancellationToken);
                 }
                 catch (IOException ex) when (ex is not BadHttpRequestException)
                 {
                     return Refused(SubmissionException.One("manifest", $"the form could not be read: {ex.Message}"));
                 }
-                if (form.Files.Count == 0) return Refused(SubmissionException.One("manifest", "the form has no file."));
-                body = form.Files[0].OpenReadStream();
+                if (file is null) return Refused(SubmissionException.One("manifest", "the form has no file."));
+                body = file;
             }
             await using (body)
                 return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Lines(body, cancellationToken), cancellationToken));

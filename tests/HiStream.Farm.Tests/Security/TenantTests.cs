@@ -232,6 +232,56 @@ public sealed class TenantTests(LocalStoreFarm farm) : IClassFixture<LocalStoreF
     }
 
     [Fact]
+    public async Task MultipartUploadsAreBoundByTheConfiguredUploadLimitNotTheFormReadersOwn()
+    {
+        static MultipartFormDataContent Form(long padding) => new() { { new PaddedManifestContent("a kite over the dunes", padding), "manifest", "prompts.txt" } };
+        async Task<JsonElement> UploadAsync(SecureGateway gateway, string jobId, long padding, HttpStatusCode expected)
+        {
+            using var client = gateway.Client(SecureGateway.KeyA);
+            return await JsonAsync(await client.PostAsync($"/jobs/upload?jobId={jobId}&size=32x32&frames=9", Form(padding)), expected);
+        }
+
+        // Over ASP.NET Core's form limit (128 MiB) and under the configured one: accepted, with its one prompt.
+        await using (var roomy = await SecureGateway.StartAsync(farm.Farm, farm.Store, new Dictionary<string, string?> { ["Gateway:Quotas:MaxUploadBytes"] = $"{200L << 20}" }))
+        {
+            var accepted = await UploadAsync(roomy, "big-form", 130L << 20, HttpStatusCode.Accepted);
+            Assert.Equal(1, accepted.GetProperty("status").GetProperty("total").GetInt32());
+        }
+        // Over a small configured limit: 413 naming it, and no job; under it: accepted.
+        await using (var tight = await SecureGateway.StartAsync(farm.Farm, farm.Store, new Dictionary<string, string?> { ["Gateway:Quotas:MaxUploadBytes"] = "65536" }))
+        {
+            var refused = await UploadAsync(tight, "too-big-form", 100_000, HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal("Gateway:Quotas:MaxUploadBytes", refused.GetProperty("limit").GetString());
+            Assert.Equal(65536, refused.GetProperty("value").GetInt64());
+            using var a = tight.Client(SecureGateway.KeyA);
+            Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync("/jobs/too-big-form")).StatusCode);
+            await UploadAsync(tight, "small-form", 30_000, HttpStatusCode.Accepted);
+        }
+        await farm.Farm.WaitForJobAsync("tenant-a.big-form", TimeSpan.FromMinutes(3));
+        await farm.Farm.WaitForJobAsync("tenant-a.small-form", TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>A prompt file of one prompt and then blank (space-only) lines, written as it is sent and of no declared
+    /// length (chunked), so only the limits that apply while reading can stop it.</summary>
+    private sealed class PaddedManifestContent(string prompt, long padding) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(prompt + "\n"));
+            var blank = Encoding.ASCII.GetBytes(new string(' ', 1023) + "\n");
+            var block = Enumerable.Repeat(blank, 64).SelectMany(b => b).ToArray();
+            for (long left = padding; left > 0; left -= block.Length)
+                await stream.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, left)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task JobIdsThatNoStoreAcceptsAreUnknownJobsOnEveryRoute()
     {
         // Found by HostileInputTests: such an id reached a grain, whose store refused it, and the gateway answered 500.
