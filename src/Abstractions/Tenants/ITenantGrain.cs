@@ -18,6 +18,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetJobs")]
     Task<string[]> GetJobsAsync(int skip, int take);
 
+    /// <summary>How many jobs the tenant has (what <see cref="GetJobsAsync"/> pages over).</summary>
+    [AlwaysInterleave, Alias("GetJobCount")]
+    Task<int> GetJobCountAsync();
+
     /// <summary>The jobs not yet known to be finished.</summary>
     [AlwaysInterleave, Alias("GetActiveJobs")]
     Task<string[]> GetActiveJobsAsync();

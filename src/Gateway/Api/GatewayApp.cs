@@ -29,6 +29,7 @@ public static class GatewayApp
         services.AddSingleton<StoredVideoStatus>();
         services.AddSingleton<DownloadLinks>();
         services.AddSingleton<JobAccess>();
+        services.AddSingleton<JobListing>();
         services.AddGatewaySecurity(configuration);
         services.AddExceptionHandler<BlobNameExceptionHandler>();
         services.AddOpenApi();

@@ -22,9 +22,11 @@ public static class JobControlEndpoints
         }).WithSummary("Change a job's priority (higher runs first); queued items move at once").Produces<JobStatus>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{jobId}/deadline", (string jobId, DeadlineRequest? body, HttpContext http, JobAccess access, IGrainFactory grains) =>
+        jobs.MapPost("/{jobId}/deadline", (string jobId, DeadlineRequest? body, HttpContext http, JobAccess access, IGrainFactory grains, TimeProvider time) =>
         {
             if (body is null) return Task.FromResult(JobEndpoints.Refused(SubmissionException.One("deadline", "give a deadline (ISO 8601 time) or null to clear it.")));
+            if (body.Deadline is { } deadline && deadline <= time.GetUtcNow()) // the same rule as at submit
+                return Task.FromResult(JobEndpoints.Refused(SubmissionException.One("deadline", $"{deadline:O} has passed.")));
             return ControlAsync(http, access, grains, jobId, j => j.SetDeadlineAsync(body.Deadline));
         }).WithSummary("Set (or clear, with null) the time by which items must have started; the others fail").Produces<JobStatus>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);

@@ -37,7 +37,7 @@ public static class JobEndpoints
             .DisableAntiforgery();
 
         jobs.MapGet("/", ListAsync)
-            .WithSummary("Jobs, newest first: the caller's own; an admin's of ?tenant= (or of every tenant)").Produces<JobList>();
+            .WithSummary("Jobs, newest first: the caller's own; an admin's of ?tenant=, or of every tenant (tenant by tenant, each newest first)").Produces<JobList>();
 
         jobs.MapGet("/{jobId}", async (string jobId, HttpContext http, JobAccess access) =>
             await access.FindAsync(http, jobId) is { } job ? Results.Ok(job.Status) : UnknownJob(jobId))
@@ -202,20 +202,20 @@ public static class JobEndpoints
         var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, await quotas.BudgetAsync(caller)) { Deadline = deadline, Webhook = webhook };
         try
         {
-            Stream body = request.Body;
+            Stream body = new BodyLimitStream(request.Body, limits.Value.MaxUploadBytes);
             if (request.HasFormContentType)
             {
-                IFormCollection form;
+                Stream? file;
                 try
                 {
-                    form = await request.ReadFormAsync(cancellationToken);
+                    file = await MultipartManifest.FirstFileAsync(request.ContentType, body, cancellationToken);
                 }
                 catch (IOException ex) when (ex is not BadHttpRequestException)
                 {
                     return Refused(SubmissionException.One("manifest", $"the form could not be read: {ex.Message}"));
                 }
-                if (form.Files.Count == 0) return Refused(SubmissionException.One("manifest", "the form has no file."));
-                body = form.Files[0].OpenReadStream();
+                if (file is null) return Refused(SubmissionException.One("manifest", "the form has no file."));
+                body = file;
             }
             await using (body)
                 return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Lines(body, cancellationToken), cancellationToken));
@@ -230,7 +230,8 @@ public static class JobEndpoints
         }
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, CallerResolver callers, IGrainFactory grains, [FromQuery] string? tenant, [FromQuery] int? skip, [FromQuery] int? take)
+    private static async Task<IResult> ListAsync(HttpContext http, CallerResolver callers, JobListing listing, IGrainFactory grains, [FromQuery] string? tenant,
+        [FromQuery] int? skip, [FromQuery] int? take)
     {
         var caller = callers.Resolve(http.User);
         int from = Math.Max(0, skip ?? 0), count = Math.Clamp(take ?? 100, 1, 1000);
@@ -238,12 +239,9 @@ public static class JobEndpoints
         if (!caller.IsAdmin) tenants = [caller.Tenant!];
         else if (tenant is not null) tenants = [tenant];
         else tenants = [.. callers.KnownTenants, ITenantGrain.NoTenant];
-        var ids = new List<string>();
-        foreach (var t in tenants)
-            ids.AddRange(await grains.GetGrain<ITenantGrain>(t).GetJobsAsync(0, from + count));
-        var page = ids.Skip(from).Take(count).ToArray();
+        var (page, nextSkip) = await listing.PageAsync(tenants, from, count);
         var statuses = await Task.WhenAll(page.Select(id => grains.GetGrain<IJobGrain>(id).GetStatusAsync()));
-        return Results.Ok(new JobList(statuses.Where(caller.CanSee).ToArray(), from, ids.Count > from + count ? from + count : null));
+        return Results.Ok(new JobList(statuses.Where(caller.CanSee).ToArray(), from, nextSkip));
     }
 
     private static async Task<IResult> DownloadAsync(string jobId, string videoId, string name, HttpContext http, JobAccess access, IBlobStore blobs, DownloadLinks links,

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Http.Resilience;
 namespace HiStream.Gateway.Cli;
 
 /// <summary>The CLI's HTTP client for a running gateway: retries transient failures of short calls (standard
-/// resilience handler); the event stream reconnects with Last-Event-ID.</summary>
+/// resilience handler); the event stream reconnects with Last-Event-ID, also when it drops mid-stream.</summary>
 public sealed class GatewayClient : IDisposable
 {
     private readonly ServiceProvider _services;
@@ -64,7 +64,8 @@ public sealed class GatewayClient : IDisposable
         if (!response.IsSuccessStatusCode) throw new GatewayException((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    public async Task<SubmitResponse> UploadAsync(Stream manifest, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
+    /// <summary>POST /jobs/upload; a key may repeat (<c>tag</c>), and keys whose value is null are left out.</summary>
+    public async Task<SubmitResponse> UploadAsync(Stream manifest, IEnumerable<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
     {
         var qs = string.Join("&", query.Where(kv => kv.Value is not null).Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value!)}"));
         using var content = new StreamContent(manifest);
@@ -125,9 +126,21 @@ public sealed class GatewayClient : IDisposable
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
                 var events = new List<ProgressEvent>();
                 string? name = null, data = null;
-                bool finished = false;
-                while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                bool finished = false, dropped = false;
+                long received = last; // events are only counted as seen once their batch is handed out
+                while (true)
                 {
+                    string? line;
+                    try
+                    {
+                        line = await reader.ReadLineAsync(cancellationToken);
+                    }
+                    catch (IOException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        dropped = true; // the connection dropped mid-stream (HttpIOException): reconnect from the last event handed out
+                        break;
+                    }
+                    if (line is null) break;
                     if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
                     else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
                     else if (line.Length == 0 && name is not null && data is not null)
@@ -135,6 +148,7 @@ public sealed class GatewayClient : IDisposable
                         if (name == "status")
                         {
                             var status = JsonSerializer.Deserialize<JobStatus>(data, FarmJson.Options)!;
+                            last = received;
                             yield return new ProgressBatch(events.ToArray(), last, status);
                             events.Clear();
                             finished = status.IsFinished;
@@ -143,12 +157,13 @@ public sealed class GatewayClient : IDisposable
                         {
                             var e = JsonSerializer.Deserialize<ProgressEvent>(data, FarmJson.Options)!;
                             events.Add(e);
-                            last = e.Sequence;
+                            received = e.Sequence;
                         }
                         name = data = null;
                     }
                 }
                 if (finished) yield break;
+                if (dropped) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
     }

@@ -7,7 +7,7 @@ namespace HiStream.Gateway.Cli;
 /// <summary><c>failed</c>, <c>pause</c>, <c>resume</c>, <c>priority</c>, <c>deadline</c>: a job's failures and its control.</summary>
 public static class JobControlCommands
 {
-    public static IEnumerable<Command> Create(Func<Option<Uri>> gatewayOption, Func<Argument<string>> jobArgument, Func<Func<Task<int>>, Task<int>> guard)
+    public static IEnumerable<Command> Create(Func<Option<Uri>> gatewayOption, Func<Option<string?>> apiKeyOption, Func<Argument<string>> jobArgument, Func<Func<Task<int>>, Task<int>> guard)
     {
         yield return Failed();
         yield return Simple("pause", "Pause a job: no more of its videos start; running ones finish", "pause");
@@ -18,11 +18,12 @@ public static class JobControlCommands
         Command Failed()
         {
             var gateway = gatewayOption();
+            var apiKey = apiKeyOption();
             var job = jobArgument();
-            var command = new Command("failed", "List a job's failed videos with their errors") { gateway, job };
+            var command = new Command("failed", "List a job's failed videos with their errors") { gateway, apiKey, job };
             command.SetAction(async (parse, ct) => await guard(async () =>
             {
-                using var client = new GatewayClient(parse.GetValue(gateway)!);
+                using var client = new GatewayClient(parse.GetValue(gateway)!, parse.GetValue(apiKey));
                 return await PrintFailuresAsync(client, parse.GetValue(job)!, ct);
             }));
             return command;
@@ -31,11 +32,12 @@ public static class JobControlCommands
         Command Simple(string name, string description, string action)
         {
             var gateway = gatewayOption();
+            var apiKey = apiKeyOption();
             var job = jobArgument();
-            var command = new Command(name, description) { gateway, job };
+            var command = new Command(name, description) { gateway, apiKey, job };
             command.SetAction(async (parse, ct) => await guard(async () =>
             {
-                using var client = new GatewayClient(parse.GetValue(gateway)!);
+                using var client = new GatewayClient(parse.GetValue(gateway)!, parse.GetValue(apiKey));
                 ProgressView.PrintStatus(await client.ControlAsync(parse.GetValue(job)!, action, null, ct));
                 return 0;
             }));
@@ -45,12 +47,13 @@ public static class JobControlCommands
         Command Priority()
         {
             var gateway = gatewayOption();
+            var apiKey = apiKeyOption();
             var job = jobArgument();
             var value = new Argument<int>("priority") { Description = "New priority, -1000..1000 (higher runs first)" };
-            var command = new Command("priority", "Change a job's priority; its queued videos move at once") { gateway, job, value };
+            var command = new Command("priority", "Change a job's priority; its queued videos move at once") { gateway, apiKey, job, value };
             command.SetAction(async (parse, ct) => await guard(async () =>
             {
-                using var client = new GatewayClient(parse.GetValue(gateway)!);
+                using var client = new GatewayClient(parse.GetValue(gateway)!, parse.GetValue(apiKey));
                 ProgressView.PrintStatus(await client.ControlAsync(parse.GetValue(job)!, "priority", new PriorityRequest(parse.GetValue(value)), ct));
                 return 0;
             }));
@@ -60,11 +63,12 @@ public static class JobControlCommands
         Command Deadline()
         {
             var gateway = gatewayOption();
+            var apiKey = apiKeyOption();
             var job = jobArgument();
             var at = new Option<DateTimeOffset?>("--at") { Description = "Deadline as an ISO 8601 time" };
             var within = new Option<TimeSpan?>("--in") { Description = "Deadline from now, e.g. 02:00:00" };
             var clear = new Option<bool>("--clear") { Description = "Remove the deadline" };
-            var command = new Command("deadline", "Set the time by which a job's videos must have started; the others fail") { gateway, job, at, within, clear };
+            var command = new Command("deadline", "Set the time by which a job's videos must have started; the others fail") { gateway, apiKey, job, at, within, clear };
             command.Validators.Add(result =>
             {
                 int given = (result.GetValue(at) is null ? 0 : 1) + (result.GetValue(within) is null ? 0 : 1) + (result.GetValue(clear) ? 1 : 0);
@@ -72,7 +76,7 @@ public static class JobControlCommands
             });
             command.SetAction(async (parse, ct) => await guard(async () =>
             {
-                using var client = new GatewayClient(parse.GetValue(gateway)!);
+                using var client = new GatewayClient(parse.GetValue(gateway)!, parse.GetValue(apiKey));
                 DateTimeOffset? deadline = parse.GetValue(clear) ? null : parse.GetValue(at) ?? DateTimeOffset.UtcNow + parse.GetValue(within)!.Value;
                 ProgressView.PrintStatus(await client.ControlAsync(parse.GetValue(job)!, "deadline", new DeadlineRequest(deadline), ct));
                 return 0;

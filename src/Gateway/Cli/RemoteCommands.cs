@@ -22,7 +22,7 @@ public static class RemoteCommands
         },
     };
 
-    private static Option<string?> ApiKeyOption() => new("--api-key", "-k")
+    internal static Option<string?> ApiKeyOption() => new("--api-key", "-k")
     {
         Description = "API key of your tenant (env HISTREAM_API_KEY)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HISTREAM_API_KEY"),
@@ -38,7 +38,7 @@ public static class RemoteCommands
         yield return Cancel();
         yield return Retry();
         yield return Results();
-        foreach (var command in JobControlCommands.Create(GatewayOption, JobArgument, GuardAsync)) yield return command;
+        foreach (var command in JobControlCommands.Create(GatewayOption, ApiKeyOption, JobArgument, GuardAsync)) yield return command;
     }
 
     private static Command Submit()
@@ -65,9 +65,9 @@ public static class RemoteCommands
                 ["jobId"] = parse.GetValue(job), ["priority"] = parse.GetValue(priority).ToString(), ["size"] = parse.GetValue(size),
                 ["frames"] = parse.GetValue(frames)?.ToString(), ["sampler"] = parse.GetValue(sampler), ["container"] = parse.GetValue(container), ["prefix"] = parse.GetValue(prefix),
                 ["deadline"] = parse.GetValue(deadline)?.ToString("O"),
-            };
-            var tagList = parse.GetValue(tags) ?? [];
-            for (int i = 0; i < tagList.Length; i++) query[$"tag[{i}]"] = tagList[i];
+            }.ToList();
+            // The endpoint binds a repeated key (tag=a&tag=b) to its array.
+            query.AddRange((parse.GetValue(tags) ?? []).Select(t => new KeyValuePair<string, string?>("tag", t)));
             await using var file = parse.GetValue(prompts)!.OpenRead();
             var response = await client.UploadAsync(file, query, ct);
             AnsiConsole.MarkupLine($"Job [bold]{Markup.Escape(response.JobId)}[/]: {response.Outcome} ({response.Status.Total} videos)");

@@ -43,6 +43,11 @@ public static class ServeCommand
                 "pass --anonymous for local development.");
             return null;
         }
+        if (auth.JwtConfigurationError() is { } jwtError)
+        {
+            Console.Error.WriteLine($"histream serve: {jwtError} Refusing to serve.");
+            return null;
+        }
         if (configuration.GetValue("Gateway:EmbeddedSilo", false))
         {
             builder.UseOrleans(silo =>

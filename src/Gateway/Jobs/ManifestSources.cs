@@ -12,6 +12,11 @@ public sealed record ManifestEntry(ItemSpec? Item, string Field, string? ParseEr
 /// streams through the gateway without being held in memory.</summary>
 public static class ManifestSources
 {
+    /// <summary>The longest manifest line read. A line is one item: its prompt (<c>Gateway:Limits:MaxPromptChars</c>, 2000
+    /// by default) and options fit many times over; the bound keeps an upload without line breaks (up to
+    /// <c>Gateway:Quotas:MaxUploadBytes</c>) from becoming one string in the gateway's memory.</summary>
+    public const int MaxLineChars = 64 * 1024;
+
     public static async IAsyncEnumerable<ManifestEntry> Inline(IEnumerable<ItemSpec> items)
     {
         int i = 0;
@@ -29,12 +34,18 @@ public static class ManifestSources
     public static async IAsyncEnumerable<ManifestEntry> Lines(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+        var lines = new BoundedLineReader(reader, MaxLineChars);
         bool? json = null;
         int lineNumber = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        while (await lines.ReadLineAsync(cancellationToken) is { } line)
         {
             lineNumber++;
-            var trimmed = line.Trim();
+            if (line.TooLong)
+            {
+                yield return new ManifestEntry(null, $"lines[{lineNumber}]", $"is longer than {MaxLineChars} characters; the manifest was not read further.");
+                yield break;
+            }
+            var trimmed = line.Text.Trim();
             if (trimmed.Length == 0) continue;
             json ??= trimmed.StartsWith('{');
             var field = $"lines[{lineNumber}]";

@@ -26,12 +26,18 @@ public sealed class CallerResolver(IOptions<GatewayAuthOptions> auth, IOptions<F
 
     public Caller Resolve(ClaimsPrincipal user)
     {
-        var tenant = user.FindFirst(GatewayClaims.Tenant)?.Value ?? user.FindFirst(auth.Value.JwtTenantClaim)?.Value;
+        var tenant = TenantClaim(user);
         if (tenant is not null && TenantNames.Error(tenant) is not null) tenant = null;
         bool admin = user.IsInRole(GatewayClaims.AdminRole);
         var area = tenant is null ? null : new TenantArea(tenant, _containers.GetValueOrDefault(tenant) ?? farm.Value.ResultsContainer);
         return new Caller(tenant, admin, area);
     }
+
+    /// <summary>Why the caller's tenant claim names no tenant, or null when it has none or a valid one.</summary>
+    public string? TenantClaimError(ClaimsPrincipal user) =>
+        TenantClaim(user) is { } tenant && TenantNames.Error(tenant) is { } error ? $"The '{auth.Value.JwtTenantClaim}' claim: {error}" : null;
+
+    private string? TenantClaim(ClaimsPrincipal user) => user.FindFirst(GatewayClaims.Tenant)?.Value ?? user.FindFirst(auth.Value.JwtTenantClaim)?.Value;
 
     /// <summary>The tenants that configuration knows (for an admin's cross-tenant listing).</summary>
     public IEnumerable<string> KnownTenants => auth.Value.Keys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal);

@@ -22,6 +22,13 @@ public sealed class GatewayAuthOptions
     /// <summary>The claim that names the tenant in a JWT.</summary>
     public string JwtTenantClaim { get; set; } = "tenant";
 
+    /// <summary>Why the JWT settings cannot be used, or null. Tokens of an OpenID Connect authority are issued for many
+    /// applications, so without an audience any of them would be accepted here.</summary>
+    public string? JwtConfigurationError() =>
+        !string.IsNullOrWhiteSpace(JwtAuthority) && string.IsNullOrWhiteSpace(JwtAudience)
+            ? $"Gateway:Auth:JwtAuthority is set but Gateway:Auth:JwtAudience is not: tokens that {JwtAuthority} issued for any other application would be accepted. Set the audience of this gateway."
+            : null;
+
     public bool HasJwt => !string.IsNullOrWhiteSpace(JwtAuthority) || !string.IsNullOrWhiteSpace(JwtSigningKey);
 }
 

@@ -21,6 +21,7 @@ public static class GatewaySecurity
     {
         var auth = configuration.GetSection(GatewayAuthOptions.Section).Get<GatewayAuthOptions>() ?? new GatewayAuthOptions();
         var keys = CheckKeys(auth);
+        if (auth.JwtConfigurationError() is { } jwtError) throw new InvalidOperationException(jwtError);
         services.Configure<GatewayAuthOptions>(configuration.GetSection(GatewayAuthOptions.Section));
         services.Configure<GatewayQuotas>(configuration.GetSection(GatewayQuotas.Section));
         services.AddSingleton<CallerResolver>();
@@ -59,9 +60,9 @@ public static class GatewaySecurity
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(GatewayClaims.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(GatewayClaims.AdminRole))
-            .AddPolicy(GatewayClaims.TenantPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
-                c.User.IsInRole(GatewayClaims.AdminRole) || c.User.HasClaim(x => x.Type == GatewayClaims.Tenant) ||
-                (auth.HasJwt && c.User.HasClaim(x => x.Type == auth.JwtTenantClaim))));
+            .AddPolicy(GatewayClaims.TenantPolicy, p => p.RequireAuthenticatedUser().AddRequirements(new TenantCallerRequirement()));
+        services.AddSingleton<IAuthorizationHandler, TenantCallerHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenProblemHandler>();
 
         services.AddRateLimiter(o =>
         {

@@ -27,6 +27,8 @@ public sealed class TenantGrain([PersistentState("tenant", FarmStorage.Name)] IP
         return Task.FromResult(page.ToArray());
     }
 
+    public Task<int> GetJobCountAsync() => Task.FromResult(S.Jobs.Count);
+
     public Task<string[]> GetActiveJobsAsync() => Task.FromResult(S.Active.ToArray());
 
     public async Task MarkFinishedAsync(string[] jobIds)

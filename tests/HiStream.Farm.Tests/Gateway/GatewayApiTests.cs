@@ -95,6 +95,27 @@ public sealed class GatewayApiTests(GatewayHost host) : IClassFixture<GatewayHos
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/jobs/broken")).StatusCode);
     }
 
+    [Fact]
+    public async Task AManifestLineLongerThanTheBoundIsRefusedAndReadingStopsThere()
+    {
+        // No line break for 200,000 characters: refused as that line, without reading on (line 6 would be an error too).
+        var manifest = string.Join("\n",
+            """{"prompt": "one", "size": "32x32", "frames": 9}""",
+            """{"prompt": "two", "size": "32x32", "frames": 9}""",
+            """{"prompt": "three", "size": "32x32", "frames": 9}""",
+            """{"prompt": "four", "size": "32x32", "frames": 9}""",
+            "{\"prompt\": \"" + new string('x', 200_000) + "\"}",
+            "{ not json");
+        var before = await JobBlobsAsync();
+        var response = await Http.PostAsync("/jobs/upload?jobId=long-line", new StringContent(manifest, Encoding.UTF8, "application/x-ndjson"));
+        var problem = await RefusedAsync(response, "lines[5]");
+        var errors = problem.GetProperty("errors");
+        Assert.Contains($"longer than {HiStream.Gateway.Jobs.ManifestSources.MaxLineChars} characters", errors.GetProperty("lines[5]")[0].GetString());
+        Assert.False(errors.TryGetProperty("lines[6]", out _), problem.ToString());
+        Assert.Equal(before, await JobBlobsAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/jobs/long-line")).StatusCode);
+    }
+
     private async Task<List<string>> JobBlobsAsync()
     {
         var names = new List<string>();

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
 using HiStream.Gateway.Cli;
 using HiStream.Gateway.Security;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -23,13 +25,14 @@ public sealed class AuthenticationTests(LocalStoreFarm farm) : IClassFixture<Loc
             ["Gateway:Auth:JwtIssuer"] = "https://issuer.test",
             ["Gateway:Auth:JwtAudience"] = "histream",
         });
-        string Token(byte[] key, string tenant, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        string Token(byte[] key, string tenant, DateTime expires) => TokenWith(key, expires, new Claim("tenant", tenant));
+        string TokenWith(byte[] key, DateTime expires, params Claim[] claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "https://issuer.test",
             Audience = "histream",
             Expires = expires,
             NotBefore = expires.AddHours(-2),
-            Subject = new ClaimsIdentity([new Claim("tenant", tenant)]),
+            Subject = new ClaimsIdentity(claims),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
         });
         using var http = gateway.Client(null);
@@ -44,6 +47,33 @@ public sealed class AuthenticationTests(LocalStoreFarm farm) : IClassFixture<Loc
         Assert.Equal(HttpStatusCode.Unauthorized, await ListAsync(Token(signingKey, "tenant-a", DateTime.UtcNow.AddMinutes(-10))));
         using var keyed = gateway.Client(SecureGateway.KeyA); // API keys still work beside JWT
         Assert.Equal(HttpStatusCode.OK, (await keyed.GetAsync("/jobs")).StatusCode);
+
+        // A tenant claim that is not a valid tenant name is refused; it never acts as a caller without tenant or quota.
+        foreach (var claim in new[] { "Acme", "acme.corp", "" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/jobs");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(signingKey, claim, DateTime.UtcNow.AddMinutes(10)));
+            var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"tenant '{claim}': {(int)response.StatusCode} {body}");
+            Assert.Contains("is not a valid tenant name", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
+
+            using var submit = new HttpRequestMessage(HttpMethod.Post, "/jobs") { Content = JsonContent.Create(new { items = new[] { new { prompt = "x", size = "32x32", frames = 9 } } }) };
+            submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(signingKey, claim, DateTime.UtcNow.AddMinutes(10)));
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(submit)).StatusCode);
+        }
+        // A token with neither a tenant nor the admin role is refused; an admin token needs no tenant.
+        Assert.Equal(HttpStatusCode.Forbidden, await ListAsync(TokenWith(signingKey, DateTime.UtcNow.AddMinutes(10), new Claim("sub", "someone"))));
+        Assert.Equal(HttpStatusCode.OK, await ListAsync(TokenWith(signingKey, DateTime.UtcNow.AddMinutes(10), new Claim("role", "admin"))));
+    }
+
+    [Fact]
+    public void ServeRefusesAJwtAuthorityWithoutAnAudience()
+    {
+        // Without an audience, tokens the authority issued for any other application would be accepted here.
+        Assert.Null(ServeCommand.Build(["--Gateway:Auth:JwtAuthority=https://issuer.test"]));
+        Assert.Contains("Gateway:Auth:JwtAudience", new GatewayAuthOptions { JwtAuthority = "https://issuer.test" }.JwtConfigurationError());
+        Assert.NotNull(ServeCommand.Build(["--Gateway:Auth:JwtAuthority=https://issuer.test", "--Gateway:Auth:JwtAudience=histream"]));
     }
 
     [Fact]
