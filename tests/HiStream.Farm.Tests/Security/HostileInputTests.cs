@@ -87,13 +87,15 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"hostile input: {total} cases in all");
         Console.WriteLine($"HostileInputTests: {total} generated cases (local store and Azurite), no 5xx");
 
-        // Nothing outside the store root changed; inside it, only the tenant's manifests (and no result files, as nothing renders).
+        // Nothing outside the store root changed; inside it, only the tenant's manifests and the progress journals of its
+        // own jobs (ids scoped "tenant-a."; a generated cancel writes one), and no result files, as nothing renders.
         Assert.Equal(outsideBefore, Snapshot(_sandbox, except: StoreRoot));
         Assert.True(Directory.Exists(StoreRoot), "no generated job was accepted: the write path was not exercised");
         foreach (var file in Directory.GetFiles(StoreRoot, "*", SearchOption.AllDirectories))
         {
             var name = Path.GetRelativePath(StoreRoot, file).Replace(Path.DirectorySeparatorChar, '/');
             Assert.True(name.StartsWith($"{_farm.Farm.JobsContainer}/manifests/tenant-a/", StringComparison.Ordinal)
+                || name.StartsWith($"{_farm.Farm.JobsContainer}/events/tenant-a.", StringComparison.Ordinal)
                 || name.StartsWith($"{_farm.ResultsContainer}/tenants/tenant-a/", StringComparison.Ordinal), $"written outside the tenant's area: {name}");
         }
         // Azurite: no new container but the farm's own, and every blob there in the tenant's area.
@@ -101,7 +103,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(newContainers, c => Assert.Contains(c, new[] { _farm.Farm.JobsContainer, _farm.ResultsContainer }));
         foreach (var container in newContainers)
             await foreach (var blob in azure.ListAsync(container, ""))
-                Assert.True(blob.Name.StartsWith("manifests/tenant-a/", StringComparison.Ordinal) || blob.Name.StartsWith("tenants/tenant-a/", StringComparison.Ordinal),
+                Assert.True(blob.Name.StartsWith("manifests/tenant-a/", StringComparison.Ordinal) || blob.Name.StartsWith("events/tenant-a.", StringComparison.Ordinal)
+                    || blob.Name.StartsWith("tenants/tenant-a/", StringComparison.Ordinal),
                     $"blob outside the tenant's area: {container}/{blob.Name}");
         Assert.True(total >= 2 * CasesPerStore);
     }
