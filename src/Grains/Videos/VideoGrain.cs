@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace HiStream.Grains.Videos;
 
@@ -66,6 +67,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
     private (string JobId, string VideoId) Key => VideoKey.Parse(this.GetPrimaryKeyString());
 
     public async Task<StartResult> StartAsync(VideoAssignment assignment)
+    {
+        try
+        {
+            return await StartOrAnswerAsync(assignment);
+        }
+        catch (InconsistentStateException ex)
+        {
+            // A write whose answer was lost left this activation's ETag behind the stored one: every later write would
+            // fail. The next start reaches an activation that reads what is stored.
+            _logger.LogWarning("Video {Key}: stored state changed under this activation ({Message}); reactivating from storage", this.GetPrimaryKeyString(), ex.Message);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<StartResult> StartOrAnswerAsync(VideoAssignment assignment)
     {
         if (_render is not null)
         {
