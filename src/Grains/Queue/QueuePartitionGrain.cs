@@ -64,7 +64,17 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         var now = _time.GetUtcNow();
         bool changed = await ApplyDeadlinesAndExpiryAsync(now);
         var leases = _queue.Lease(request, now);
-        await SaveIf(changed || leases.Count > 0);
+        try
+        {
+            await SaveIf(changed || leases.Count > 0);
+        }
+        catch (Exception ex) when (leases.Count > 0)
+        {
+            // The silo never gets these leases: put the items back now rather than leave them out until they expire.
+            foreach (var report in _queue.GiveBack(leases, _time.GetUtcNow())) Record(report);
+            if (ex is not InconsistentStateException) _unsaved = true; // else this activation is going, with its memory
+            throw;
+        }
         return leases.ToArray();
     }
 
