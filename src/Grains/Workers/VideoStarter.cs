@@ -84,23 +84,37 @@ public sealed class VideoStarter
     /// <summary>A transient fault (or the silo stopping) gives the item back with its attempt. Any other error would
     /// fail the same way again: the lease fails, which costs an attempt and backs off, and on the last attempt the item
     /// fails for good with this error (the lease's end carries the outcome, since no video reported one).</summary>
-    private Task EndUnstartedAsync(WorkLease lease, string videoId, Exception ex, CancellationToken stop)
+    private async Task EndUnstartedAsync(WorkLease lease, string videoId, Exception ex, CancellationToken stop)
     {
         if (FarmRetry.IsTransient(ex) || (ex is OperationCanceledException && stop.IsCancellationRequested))
         {
             _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
-            return _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
+            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
+            return;
         }
         _logger.LogError(ex, "Job {Job} item {Item}: could not start (attempt {Attempt} of {Max})", lease.JobId, lease.ItemIndex, lease.Attempt, lease.MaxAttempts);
         var error = $"could not start: {ex.Message}";
-        var final = lease.IsLastAttempt
-            ? new VideoReport(lease.ItemIndex, videoId, ProgressKind.Failed, 0, 0, 0, _silo.Name, error)
-            {
-                Attempt = lease.Attempt,
-                Generation = lease.Generation,
-            }
-            : null;
-        return _queue.EndAsync(lease, LeaseOutcome.Failed, error, final: final);
+        var report = new VideoReport(lease.ItemIndex, videoId, lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying, 0, 0, 0, _silo.Name,
+            lease.IsLastAttempt ? error : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {error}")
+        {
+            Attempt = lease.Attempt,
+            Generation = lease.Generation,
+        };
+        if (!lease.IsLastAttempt) NotifyRetrying(lease.JobId, report); // before the item can be leased again
+        await _queue.EndAsync(lease, LeaseOutcome.Failed, error, final: lease.IsLastAttempt ? report : null);
+    }
+
+    /// <summary>One-way, for the job's events (a retry is not counted): losing it loses nothing else.</summary>
+    private void NotifyRetrying(string jobId, VideoReport report)
+    {
+        try
+        {
+            _ = _grains.GetGrain<IJobGrain>(jobId).NotifyAsync(report);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job} item {Item}: could not tell the job about the retry", jobId, report.ItemIndex);
+        }
     }
 
     /// <summary>The item's manifest entry; null (and the item reported failed) when it cannot be read.</summary>

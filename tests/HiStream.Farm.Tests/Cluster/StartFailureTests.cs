@@ -38,6 +38,8 @@ public sealed class StartFailureTests(AzuriteFixture azurite)
         Assert.Equal(2, failure.Attempts);
         Assert.Contains("injected: the store rejects this name", failure.Error);
         Assert.Equal(2, Volatile.Read(ref badStarts)); // one start per attempt, not a start a second
+        var retried = await JobEvents.WaitForAsync(job, e => e.Kind == ProgressKind.Retrying && e.ItemIndex == 1, TimeSpan.FromSeconds(30));
+        Assert.Contains("attempt 1 of 2 failed: could not start", retried.Message);
         foreach (var item in new[] { 0, 2 })
             Assert.Equal(1, (await Metadata.ReadAsync(farm.Blobs, farm.ResultsContainer, $"{jobId}/{VideoKey.DefaultVideoId(jobId, item)}")).Attempts);
         var queue = await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30));
