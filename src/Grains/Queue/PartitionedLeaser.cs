@@ -75,6 +75,9 @@ public sealed class PartitionedLeaser
 
     public Task<QueueSnapshot> SnapshotAsync() => FarmQueue.SnapshotAsync(_grains, Partitions, _options.QueueCallTimeout);
 
+    /// <summary>One partition's answer, or null when it fails: a partition that does not answer (or whose silo is gone)
+    /// is skipped for a while; any other failure (its state write failed) skips it for this round only. Either way the
+    /// other partitions' answers, and the leases they granted, are kept.</summary>
     private async Task<T?> CallAsync<T>(int partition, Func<IQueuePartitionGrain, Task<T?>> call, CancellationToken cancellationToken) where T : class
     {
         try
@@ -87,6 +90,11 @@ public sealed class PartitionedLeaser
         {
             _suspectUntil[partition] = _time.GetUtcNow() + SuspectFor;
             _logger.LogWarning("Queue partition {Partition} did not answer ({Message}); skipping it for {Seconds} s", partition, ex.Message, SuspectFor.TotalSeconds);
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Queue partition {Partition} failed ({Message}); skipping it this round", partition, ex.Message);
             return null;
         }
     }

@@ -121,6 +121,20 @@ public sealed class QueuePartition
         return leases;
     }
 
+    /// <summary>Leases that were granted but never reached their silo (the write that stored them failed): their items
+    /// go back with the same attempt. Returns reports for items whose job was dropped meanwhile.</summary>
+    public List<QueueReport> GiveBack(IEnumerable<WorkLease> leases, DateTimeOffset now)
+    {
+        var reports = new List<QueueReport>();
+        foreach (var lease in leases)
+        {
+            if (!_state.Leases.Remove(lease.LeaseId, out var record)) continue;
+            if (Requeue(record, record.Attempt, now, "grant not stored") is { } report) reports.Add(report);
+        }
+        RemoveFinishedJobs();
+        return reports;
+    }
+
     /// <summary>In memory only (no write): the lease runs one more lease duration from now. False for an unknown lease,
     /// and for a lease of a cancelled job, so its video stops at its next chunk even if the job's cancel call missed it.</summary>
     public bool Renew(string leaseId, DateTimeOffset now)

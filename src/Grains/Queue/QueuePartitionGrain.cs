@@ -23,7 +23,9 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
     private readonly ILogger<QueuePartitionGrain> _logger;
     private QueuePartition _queue = null!;
     private readonly Dictionary<string, DateTimeOffset> _lastDelivery = new(StringComparer.Ordinal);
-    private bool _acksUnsaved;
+    /// <summary>Memory holds changes no write has stored (acknowledged outcomes, or a write failed): the next call or
+    /// sweep writes, even one that changes nothing itself (a retried lease end finds its lease already gone).</summary>
+    private bool _unsaved;
     private TaskCompletionSource? _nextWrite;
     private bool _writing;
 
@@ -62,7 +64,17 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         var now = _time.GetUtcNow();
         bool changed = await ApplyDeadlinesAndExpiryAsync(now);
         var leases = _queue.Lease(request, now);
-        await SaveIf(changed || leases.Count > 0);
+        try
+        {
+            await SaveIf(changed || leases.Count > 0);
+        }
+        catch (Exception ex) when (leases.Count > 0)
+        {
+            // The silo never gets these leases: put the items back now rather than leave them out until they expire.
+            foreach (var report in _queue.GiveBack(leases, _time.GetUtcNow())) Record(report);
+            if (ex is not InconsistentStateException) _unsaved = true; // else this activation is going, with its memory
+            throw;
+        }
         return leases.ToArray();
     }
 
@@ -84,7 +96,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 
     public Task AckOutcomesAsync(string jobId, long upToSequence)
     {
-        if (_queue.AckOutcomes(jobId, upToSequence)) _acksUnsaved = true; // persisted with the next write: a resend is harmless
+        if (_queue.AckOutcomes(jobId, upToSequence)) _unsaved = true; // persisted with the next write: a resend is harmless
         return Task.CompletedTask;
     }
 
@@ -114,11 +126,11 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 
     public Task<QueueSnapshot> GetSnapshotAsync() => Task.FromResult(_queue.Snapshot(_time.GetUtcNow()));
 
-    private async Task SweepAsync(CancellationToken cancellationToken) => await SaveIf(await ApplyDeadlinesAndExpiryAsync(_time.GetUtcNow()) || _acksUnsaved);
+    private async Task SweepAsync(CancellationToken cancellationToken) => await SaveIf(await ApplyDeadlinesAndExpiryAsync(_time.GetUtcNow()));
 
     private async Task RedeliverAsync(CancellationToken cancellationToken)
     {
-        if (_acksUnsaved) await SaveIf(true);
+        if (_unsaved) await SaveState();
         var due = _time.GetUtcNow() - _options.OutcomeRedelivery;
         foreach (var (jobId, batch) in _queue.PendingOutcomes())
             if (!_lastDelivery.TryGetValue(jobId, out var last) || last <= due) Send(jobId, batch);
@@ -196,7 +208,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         DeactivateOnIdle();
     }
 
-    private Task SaveIf(bool changed) => changed ? SaveState() : Task.CompletedTask;
+    private Task SaveIf(bool changed) => changed || _unsaved ? SaveState() : Task.CompletedTask;
 
     /// <summary>Completes when a write that started after this call has stored the state.</summary>
     private Task SaveState()
@@ -215,7 +227,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
             while (_nextWrite is { } batch)
             {
                 _nextWrite = null;
-                _acksUnsaved = false;
+                _unsaved = false;
                 try
                 {
                     await _state.WriteStateAsync();
@@ -224,6 +236,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
                 catch (Exception ex)
                 {
                     if (ex is InconsistentStateException) RestartFromStorage(ex);
+                    else _unsaved = true;
                     batch.SetException(ex);
                 }
             }

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace HiStream.Grains.Videos;
 
@@ -67,6 +68,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
 
     public async Task<StartResult> StartAsync(VideoAssignment assignment)
     {
+        try
+        {
+            return await StartOrAnswerAsync(assignment);
+        }
+        catch (InconsistentStateException ex)
+        {
+            // A write whose answer was lost left this activation's ETag behind the stored one: every later write would
+            // fail. The next start reaches an activation that reads what is stored.
+            _logger.LogWarning("Video {Key}: stored state changed under this activation ({Message}); reactivating from storage", this.GetPrimaryKeyString(), ex.Message);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<StartResult> StartOrAnswerAsync(VideoAssignment assignment)
+    {
         if (_render is not null)
         {
             if (_lease is { } running && Supersedes(assignment.Lease, running))
@@ -115,21 +132,30 @@ public sealed class VideoGrain : Grain, IVideoGrain
         if (await outputs.IsFinishedAsync(CancellationToken.None))
         {
             outputs.Dispose();
-            if (S.State == VideoState.Rendering && !S.ResultRecorded)
+            // Attempts > 0: an earlier attempt of this grain finished the outputs but stopped before it said so (its
+            // silo died, or recording the results line or the state failed): the video counts as completed.
+            bool renderedHere = S.Attempts > 0;
+            var metadata = await ReadMetadataAsync(job.Output.Container, outputs.Folder);
+            if (!S.ResultRecorded && metadata is not null)
             {
-                // This grain finished the video but stopped before recording its results line: record it now.
-                var stored = await _blobs.TryReadAsync(job.Output.Container, $"{outputs.Folder}/{VideoOutputs.MetadataFile}");
-                if (stored is not null && System.Text.Json.JsonSerializer.Deserialize<VideoMetadata>(stored.ToString(), Manifests.FarmJson.Options) is { } metadata)
-                    await ResultsManifest.AppendAsync(_blobs, job.Output, metadata, CancellationToken.None);
+                await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, metadata, CancellationToken.None));
                 S.ResultRecorded = true;
             }
             S.State = VideoState.Completed;
-            S.Skipped = true;
+            S.Skipped = !renderedHere;
             S.ItemIndex = item.Index;
             S.OutputFolder = outputs.Folder;
+            if (renderedHere)
+            {
+                S.Error = null;
+                S.FinishedAt = metadata?.FinishedAt ?? _time.GetUtcNow();
+            }
             await _state.WriteStateAsync();
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "outputs already in storage"));
-            return new StartResult(StartOutcome.AlreadyFinished, "outputs already in storage");
+            var report = renderedHere
+                ? Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksTotal, S.ChunksTotal, "finished by an earlier attempt") with { GpuSeconds = metadata?.GpuSeconds ?? 0 }
+                : Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "outputs already in storage");
+            await ReportEndAsync(jobGrain, report);
+            return new StartResult(StartOutcome.AlreadyFinished, report.Message);
         }
 
         S.State = VideoState.Rendering;
@@ -293,7 +319,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 files, job.Priority, job.Tags,
                 info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null)
             { GpuSeconds = gpuSeconds }, cancel));
-            await ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel);
+            // Not idempotent (a retried append can repeat the line); readers key lines by id.
+            await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel));
             S.ResultRecorded = true;
             _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
@@ -379,6 +406,12 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _suspend = true;
             await render.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
         }
+    }
+
+    private async Task<VideoMetadata?> ReadMetadataAsync(string container, string folder)
+    {
+        var stored = await _retry.ExecuteAsync(() => _blobs.TryReadAsync(container, $"{folder}/{VideoOutputs.MetadataFile}"));
+        return stored is null ? null : System.Text.Json.JsonSerializer.Deserialize<VideoMetadata>(stored.ToString(), Manifests.FarmJson.Options);
     }
 
     private static bool Supersedes(WorkLease next, WorkLease running) =>

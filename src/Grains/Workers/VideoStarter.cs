@@ -38,9 +38,25 @@ public sealed class VideoStarter
         _logger = logger;
     }
 
+    /// <summary>Starts the leased item, or ends its lease. Never throws: when even ending the lease fails, the lease
+    /// expires at its partition, and the other leases of the same pull still start.</summary>
     public async Task StartAsync(WorkLease lease, CancellationToken stop)
     {
+        try
+        {
+            await StartOrEndAsync(lease, stop);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Job {Job} item {Item}: lease {Lease} could not be started nor ended; it expires at its partition", lease.JobId, lease.ItemIndex, lease.LeaseId);
+            _slots.Release(lease.LeaseId);
+        }
+    }
+
+    private async Task StartOrEndAsync(WorkLease lease, CancellationToken stop)
+    {
         _slots.Reserve(lease);
+        var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
         StartResult result;
         try
         {
@@ -53,16 +69,52 @@ public sealed class VideoStarter
             }
             var item = await ReadItemAsync(job, lease, stop);
             if (item is null) return;
+            videoId = item.VideoId;
             result = await StartOnThisSiloAsync(lease, job, item);
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
             _slots.Release(lease.LeaseId);
-            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
+            await EndUnstartedAsync(lease, videoId, ex, stop);
             return;
         }
         await SettleAsync(lease, result);
+    }
+
+    /// <summary>A transient fault (or the silo stopping) gives the item back with its attempt. Any other error would
+    /// fail the same way again: the lease fails, which costs an attempt and backs off, and on the last attempt the item
+    /// fails for good with this error (the lease's end carries the outcome, since no video reported one).</summary>
+    private async Task EndUnstartedAsync(WorkLease lease, string videoId, Exception ex, CancellationToken stop)
+    {
+        if (FarmRetry.IsTransient(ex) || (ex is OperationCanceledException && stop.IsCancellationRequested))
+        {
+            _logger.LogWarning(ex, "Job {Job} item {Item}: could not start; returning it to the queue", lease.JobId, lease.ItemIndex);
+            await _queue.EndAsync(lease, LeaseOutcome.Returned, ex.Message, TimeSpan.FromSeconds(1));
+            return;
+        }
+        _logger.LogError(ex, "Job {Job} item {Item}: could not start (attempt {Attempt} of {Max})", lease.JobId, lease.ItemIndex, lease.Attempt, lease.MaxAttempts);
+        var error = $"could not start: {ex.Message}";
+        var report = new VideoReport(lease.ItemIndex, videoId, lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying, 0, 0, 0, _silo.Name,
+            lease.IsLastAttempt ? error : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {error}")
+        {
+            Attempt = lease.Attempt,
+            Generation = lease.Generation,
+        };
+        if (!lease.IsLastAttempt) NotifyRetrying(lease.JobId, report); // before the item can be leased again
+        await _queue.EndAsync(lease, LeaseOutcome.Failed, error, final: lease.IsLastAttempt ? report : null);
+    }
+
+    /// <summary>One-way, for the job's events (a retry is not counted): losing it loses nothing else.</summary>
+    private void NotifyRetrying(string jobId, VideoReport report)
+    {
+        try
+        {
+            _ = _grains.GetGrain<IJobGrain>(jobId).NotifyAsync(report);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job} item {Item}: could not tell the job about the retry", jobId, report.ItemIndex);
+        }
     }
 
     /// <summary>The item's manifest entry; null (and the item reported failed) when it cannot be read.</summary>
