@@ -56,21 +56,21 @@ public sealed class JobGrain : Grain, IJobGrain
     }
 
     private string JobId => this.GetPrimaryKeyString();
-    private JobGrainState S => _state.State;
-    private int Total => S.Definition?.Manifest.ItemCount ?? 0;
-    private int Ended => S.Completed + S.Skipped + S.Failed + S.Cancelled;
-    private bool IsFinished => S.FinishedAt is not null;
+    private JobGrainState Job => _state.State;
+    private int Total => Job.Definition?.Manifest.ItemCount ?? 0;
+    private int Ended => Job.Completed + Job.Skipped + Job.Failed + Job.Cancelled;
+    private bool IsFinished => Job.FinishedAt is not null;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Rebuild the in-flight view from the stored set, so status and cancel still reach running videos after a failover.
-        foreach (var (item, attempt) in S.InFlight) _rendering[item] = (ItemVideoId(item), 0, S.ChunksPerVideo, attempt);
+        foreach (var (item, attempt) in Job.InFlight) _rendering[item] = (ItemVideoId(item), 0, Job.ChunksPerVideo, attempt);
         // Reconcile: outcomes this grain missed (a lost message, a crash before its write) are still at the partitions.
-        if (S.Definition is not null && !IsFinished)
-            foreach (var p in FarmQueue.PartitionsOf(JobId, Total, S.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
+        if (Job.Definition is not null && !IsFinished)
+            foreach (var p in FarmQueue.PartitionsOf(JobId, Total, Job.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
         await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
         WatchDeadline();
-        if (S.Definition is not null && !IsFinished && !S.Enqueued)
+        if (Job.Definition is not null && !IsFinished && !Job.Enqueued)
         {
             try
             {
@@ -87,7 +87,7 @@ public sealed class JobGrain : Grain, IJobGrain
     private async Task EnqueueAsync()
     {
         await ForPartitionsAsync(p => p.EnqueueJobAsync(Spec()));
-        S.Enqueued = true;
+        Job.Enqueued = true;
         MarkDirty();
     }
 
@@ -109,13 +109,13 @@ public sealed class JobGrain : Grain, IJobGrain
     public async Task<SubmitResult> SubmitAsync(JobDefinition definition)
     {
         if (definition.JobId != JobId) throw new ArgumentException($"Definition is for job '{definition.JobId}', this grain is '{JobId}'.");
-        if (S.Definition is not null)
+        if (Job.Definition is not null)
         {
-            if (S.Definition.ManifestHash != definition.ManifestHash) return new SubmitResult(SubmitOutcome.Conflict, Status());
-            if (S.State != JobState.Cancelled)
+            if (Job.Definition.ManifestHash != definition.ManifestHash) return new SubmitResult(SubmitOutcome.Conflict, Status());
+            if (Job.State != JobState.Cancelled)
             {
                 // A retried submit: the first one's write or queueing may have failed after the definition was taken.
-                if (!S.Enqueued && !IsFinished) await EnqueueAsync();
+                if (!Job.Enqueued && !IsFinished) await EnqueueAsync();
                 if (_dirty) await FlushAsync();
                 return new SubmitResult(SubmitOutcome.AlreadySubmitted, Status());
             }
@@ -124,7 +124,7 @@ public sealed class JobGrain : Grain, IJobGrain
         // New, or a cancelled job submitted again: a new generation starts over. Finished videos find their outputs in
         // storage and report Skipped, cancelled ones render (resuming from their stored chunks), so it converges.
         var required = _cost.EstimateVideoBytes(definition.Footprint);
-        int generation = S.Definition is null ? 0 : S.Generation + 1;
+        int generation = Job.Definition is null ? 0 : Job.Generation + 1;
         _state.State = new JobGrainState
         {
             Definition = definition, State = JobState.Queued, RequiredBytes = required, Generation = generation, Priority = definition.Priority,
@@ -136,70 +136,70 @@ public sealed class JobGrain : Grain, IJobGrain
         await FlushAsync(); // "queued" is stored: a restart now does not queue the items a second time
         WatchDeadline();
         _logger.LogInformation("Job {Job} (generation {Generation}): {Items} items queued at priority {Priority} over {Partitions} partitions ({Bytes} bytes per video)",
-            JobId, generation, Total, definition.Priority, S.Partitions, required);
+            JobId, generation, Total, definition.Priority, Job.Partitions, required);
         if (Total == 0) await FinishIfDoneAsync();
         return new SubmitResult(SubmitOutcome.Accepted, Status());
     }
 
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
-    public Task<JobDefinition?> GetDefinitionAsync() => Task.FromResult(S.State == JobState.Unknown ? null : S.Definition);
+    public Task<JobDefinition?> GetDefinitionAsync() => Task.FromResult(Job.State == JobState.Unknown ? null : Job.Definition);
 
     public async Task<JobStatus> CancelAsync()
     {
-        if (S.Definition is null || IsFinished) return Status();
-        if (S.State == JobState.Cancelled)
+        if (Job.Definition is null || IsFinished) return Status();
+        if (Job.State == JobState.Cancelled)
         {
             // A retried cancel: the first one's write or a partition's drop may have failed (both are idempotent).
             if (_dirty) await FlushAsync();
-            await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: true));
+            await ForPartitionsAsync(p => p.DropJobAsync(JobId, Job.Generation, cancelled: true));
             return Status();
         }
-        S.State = JobState.Cancelled;
+        Job.State = JobState.Cancelled;
         int dropped = 0;
-        if (S.Drop == JobDrop.None)
+        if (Job.Drop == JobDrop.None)
         {
             // After a deadline the items that never started were counted already; only running videos remain.
             dropped = DropNotStarted();
-            S.Drop = JobDrop.Cancelled;
-            S.Cancelled += dropped;
+            Job.Drop = JobDrop.Cancelled;
+            Job.Cancelled += dropped;
         }
         await FlushAsync();
-        Append(null, -1, ProgressKind.Cancelled, 0, 0, 0, null, $"job cancelled; {dropped} queued items dropped, {S.AwaitingAfterDrop.Count} rendering videos stopping");
-        await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: true));
+        Append(null, -1, ProgressKind.Cancelled, 0, 0, 0, null, $"job cancelled; {dropped} queued items dropped, {Job.AwaitingAfterDrop.Count} rendering videos stopping");
+        await ForPartitionsAsync(p => p.DropJobAsync(JobId, Job.Generation, cancelled: true));
         // Running videos stop at their next chunk boundary and report Cancelled themselves.
-        await Task.WhenAll(S.AwaitingAfterDrop.Select(i => GrainFactory.GetGrain<IVideoGrain>(VideoKey.GrainKey(JobId, ItemVideoId(i))).CancelAsync()));
+        await Task.WhenAll(Job.AwaitingAfterDrop.Select(i => GrainFactory.GetGrain<IVideoGrain>(VideoKey.GrainKey(JobId, ItemVideoId(i))).CancelAsync()));
         await FinishIfDoneAsync();
         return Status();
     }
 
     public async Task DeadlinePassedAsync(int generation)
     {
-        if (S.Definition is null || generation != S.Generation || S.Drop != JobDrop.None || IsFinished) return;
-        if (S.Deadline is not { } deadline || deadline > _time.GetUtcNow()) return; // a deadline moved later meanwhile
+        if (Job.Definition is null || generation != Job.Generation || Job.Drop != JobDrop.None || IsFinished) return;
+        if (Job.Deadline is not { } deadline || deadline > _time.GetUtcNow()) return; // a deadline moved later meanwhile
         int dropped = DropNotStarted();
-        S.Drop = JobDrop.Deadline;
-        S.Failed += dropped;
-        S.DeadlineFailed = dropped;
+        Job.Drop = JobDrop.Deadline;
+        Job.Failed += dropped;
+        Job.DeadlineFailed = dropped;
         await FlushAsync();
         Append(null, -1, ProgressKind.Control, 0, 0, 0, null, $"deadline {deadline:O} passed: {dropped} items that had not started failed");
-        await ForPartitionsAsync(p => p.DropJobAsync(JobId, S.Generation, cancelled: false));
+        await ForPartitionsAsync(p => p.DropJobAsync(JobId, Job.Generation, cancelled: false));
         await FinishIfDoneAsync();
     }
 
     public async Task<int> RetryFailedAsync()
     {
         // After a deadline the partitions drop whatever is queued again, so nothing would ever count the items.
-        if (S.Definition is null || S.State == JobState.Cancelled || S.Drop != JobDrop.None || S.FailedItems.Count == 0) return 0;
-        var items = S.FailedItems.ToArray();
-        foreach (var i in items) S.Ended.Remove(i);
-        S.FailedItems.Clear();
-        S.Errors.Clear();
-        S.Failed -= items.Length;
-        S.State = JobState.Running;
-        S.FinishedAt = null;
+        if (Job.Definition is null || Job.State == JobState.Cancelled || Job.Drop != JobDrop.None || Job.FailedItems.Count == 0) return 0;
+        var items = Job.FailedItems.ToArray();
+        foreach (var i in items) Job.Ended.Remove(i);
+        Job.FailedItems.Clear();
+        Job.Errors.Clear();
+        Job.Failed -= items.Length;
+        Job.State = JobState.Running;
+        Job.FinishedAt = null;
         await FlushAsync();
-        var byPartition = items.GroupBy(i => QueuedJobSpec.PartitionOf(Offset, S.Partitions, i));
+        var byPartition = items.GroupBy(i => QueuedJobSpec.PartitionOf(Offset, Job.Partitions, i));
         await Task.WhenAll(byPartition.Select(g => FarmQueue.Partition(GrainFactory, g.Key).EnqueueItemsAsync(Spec(), g.ToArray())));
         Append(null, -1, ProgressKind.Started, 0, 0, 0, null, $"{items.Length} failed items queued again");
         return items.Length;
@@ -209,21 +209,21 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public Task<FailedItemsPage> GetFailuresAsync(int skip, int take)
     {
-        var page = FailedIndices().Skip(skip).Take(take).Select(i => S.Errors.TryGetValue(i, out var e)
+        var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e)
             ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
-            : new FailedItem(i, ItemVideoId(i), $"deadline {S.Deadline:O} passed before it started", 0)).ToArray();
-        int total = S.FailedItems.Count + S.DeadlineFailed;
+            : new FailedItem(i, ItemVideoId(i), $"deadline {Job.Deadline:O} passed before it started", 0)).ToArray();
+        int total = Job.FailedItems.Count + Job.DeadlineFailed;
         return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null));
     }
 
-    public Task<JobStatus> SetPausedAsync(bool paused) => ControlAsync(() => S.Paused = paused, paused ? "paused" : "resumed");
+    public Task<JobStatus> SetPausedAsync(bool paused) => ControlAsync(() => Job.Paused = paused, paused ? "paused" : "resumed");
 
-    public Task<JobStatus> SetPriorityAsync(int priority) => ControlAsync(() => S.Priority = priority, $"priority {priority}");
+    public Task<JobStatus> SetPriorityAsync(int priority) => ControlAsync(() => Job.Priority = priority, $"priority {priority}");
 
     public async Task<JobStatus> SetDeadlineAsync(DateTimeOffset? deadline)
     {
-        await ControlAsync(() => S.Deadline = deadline, deadline is null ? "deadline removed" : $"deadline {deadline:O}");
-        if (deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(S.Generation);
+        await ControlAsync(() => Job.Deadline = deadline, deadline is null ? "deadline removed" : $"deadline {deadline:O}");
+        if (deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(Job.Generation);
         else WatchDeadline();
         return Status();
     }
@@ -262,33 +262,33 @@ public sealed class JobGrain : Grain, IJobGrain
     /// <summary>Counts a report in memory. Answer: may the video go on; Counted: an outcome was counted now.</summary>
     private (bool Answer, bool Counted) Apply(VideoReport report)
     {
-        if (S.Definition is null || report.Generation != S.Generation) return (false, false); // a video of an older submission: stop it
+        if (Job.Definition is null || report.Generation != Job.Generation) return (false, false); // a video of an older submission: stop it
         int item = report.ItemIndex;
         bool counted = false;
         switch (report.Kind)
         {
             case ProgressKind.Started:
-                if (S.Ended.Contains(item) || (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Contains(item))) return (false, false);
+                if (Job.Ended.Contains(item) || (Job.Drop != JobDrop.None && !Job.AwaitingAfterDrop.Contains(item))) return (false, false);
                 _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
-                bool changed = !S.InFlight.TryGetValue(item, out var known) || known != report.Attempt;
-                S.InFlight[item] = report.Attempt;
-                if (S.StartedAt is null || S.State == JobState.Queued)
+                bool changed = !Job.InFlight.TryGetValue(item, out var known) || known != report.Attempt;
+                Job.InFlight[item] = report.Attempt;
+                if (Job.StartedAt is null || Job.State == JobState.Queued)
                 {
-                    S.StartedAt ??= _time.GetUtcNow();
-                    if (S.State == JobState.Queued) S.State = JobState.Running;
+                    Job.StartedAt ??= _time.GetUtcNow();
+                    if (Job.State == JobState.Queued) Job.State = JobState.Running;
                     changed = true;
                 }
                 if (changed) MarkDirty();
                 break;
             case ProgressKind.Chunk:
-                if (S.Ended.Contains(item)) return (false, false); // a late one-way chunk after the outcome
+                if (Job.Ended.Contains(item)) return (false, false); // a late one-way chunk after the outcome
                 if (_rendering.TryGetValue(item, out var r) && r.Attempt > report.Attempt) return (true, false); // a stale attempt
                 _rendering[item] = (report.VideoId, report.ChunksDone, report.ChunksTotal, report.Attempt);
-                S.ChunksDone++;
-                S.ChunksPerVideo = report.ChunksTotal;
+                Job.ChunksDone++;
+                Job.ChunksPerVideo = report.ChunksTotal;
                 break;
             case ProgressKind.Retrying:
-                if (S.Ended.Contains(item)) return (false, false);
+                if (Job.Ended.Contains(item)) return (false, false);
                 _rendering.Remove(item);
                 break;
             case ProgressKind.Completed or ProgressKind.Skipped or ProgressKind.Failed or ProgressKind.Cancelled:
@@ -303,7 +303,7 @@ public sealed class JobGrain : Grain, IJobGrain
     }
 
     /// <summary>A video of this job may go on rendering: the job is not cancelled, and no deadline dropped the item.</summary>
-    private bool MayContinue(int item) => S.State != JobState.Cancelled && (S.Drop == JobDrop.None || S.AwaitingAfterDrop.Contains(item));
+    private bool MayContinue(int item) => Job.State != JobState.Cancelled && (Job.Drop == JobDrop.None || Job.AwaitingAfterDrop.Contains(item));
 
     public async Task QueueEndedItemAsync(VideoReport report)
     {
@@ -315,7 +315,7 @@ public sealed class JobGrain : Grain, IJobGrain
     /// <summary>An item the queue ended (lease expired on its last attempt, job dropped while it was out).</summary>
     private bool CountQueueOutcome(VideoReport report)
     {
-        if (S.Definition is null || report.Generation != S.Generation) return false;
+        if (Job.Definition is null || report.Generation != Job.Generation) return false;
         if (report.Kind is not (ProgressKind.Failed or ProgressKind.Cancelled) || !CountOutcome(report)) return false;
         Append(null, report.ItemIndex, report.Kind, 0, 0, 0, null, report.Message);
         return true;
@@ -334,27 +334,27 @@ public sealed class JobGrain : Grain, IJobGrain
     private bool CountOutcome(VideoReport report)
     {
         int item = report.ItemIndex;
-        if (S.Ended.Contains(item)) return false;
-        if (S.Drop != JobDrop.None && !S.AwaitingAfterDrop.Remove(item)) return false; // counted when the job was dropped
-        S.Ended.Add(item);
-        S.InFlight.Remove(item);
+        if (Job.Ended.Contains(item)) return false;
+        if (Job.Drop != JobDrop.None && !Job.AwaitingAfterDrop.Remove(item)) return false; // counted when the job was dropped
+        Job.Ended.Add(item);
+        Job.InFlight.Remove(item);
         _rendering.Remove(item);
         switch (report.Kind)
         {
             case ProgressKind.Completed:
-                S.Completed++;
-                S.GpuSeconds += report.GpuSeconds;
+                Job.Completed++;
+                Job.GpuSeconds += report.GpuSeconds;
                 break;
-            case ProgressKind.Skipped: S.Skipped++; break;
-            case ProgressKind.Cancelled: S.Cancelled++; break;
+            case ProgressKind.Skipped: Job.Skipped++; break;
+            case ProgressKind.Cancelled: Job.Cancelled++; break;
             default:
-                S.Failed++;
-                S.FailedItems.Add(item);
+                Job.Failed++;
+                Job.FailedItems.Add(item);
                 var message = report.Message ?? "failed";
-                S.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
                 break;
         }
-        if (report.ChunksTotal > 0) S.ChunksPerVideo = report.ChunksTotal;
+        if (report.ChunksTotal > 0) Job.ChunksPerVideo = report.ChunksTotal;
         MarkDirty();
         return true;
     }
@@ -362,16 +362,16 @@ public sealed class JobGrain : Grain, IJobGrain
     /// <summary>Everything not ended and not in flight is dropped now; returns how many. The in-flight items end on their own.</summary>
     private int DropNotStarted()
     {
-        S.AwaitingAfterDrop = S.InFlight.Keys.Where(i => !S.Ended.Contains(i)).ToHashSet();
-        return (int)(Total - S.Ended.Count - S.AwaitingAfterDrop.Count);
+        Job.AwaitingAfterDrop = Job.InFlight.Keys.Where(i => !Job.Ended.Contains(i)).ToHashSet();
+        return (int)(Total - Job.Ended.Count - Job.AwaitingAfterDrop.Count);
     }
 
     private async Task<JobStatus> ControlAsync(Action change, string what)
     {
-        if (S.Definition is null || IsFinished) return Status();
+        if (Job.Definition is null || IsFinished) return Status();
         change();
         await FlushAsync();
-        var control = new JobControl(JobId, S.Generation, S.Priority, S.Paused, S.Deadline);
+        var control = new JobControl(JobId, Job.Generation, Job.Priority, Job.Paused, Job.Deadline);
         await ForPartitionsAsync(p => p.ControlJobAsync(control));
         Append(null, -1, ProgressKind.Control, 0, 0, 0, null, what);
         return Status();
@@ -379,31 +379,31 @@ public sealed class JobGrain : Grain, IJobGrain
 
     private IEnumerable<int> FailedIndices()
     {
-        var explicitFailures = S.FailedItems.AsEnumerable();
-        if (S.Drop != JobDrop.Deadline || S.DeadlineFailed == 0) return explicitFailures;
-        var neverStarted = S.Ended.Complement(Total).Where(i => !S.AwaitingAfterDrop.Contains(i)).Take(S.DeadlineFailed);
+        var explicitFailures = Job.FailedItems.AsEnumerable();
+        if (Job.Drop != JobDrop.Deadline || Job.DeadlineFailed == 0) return explicitFailures;
+        var neverStarted = Job.Ended.Complement(Total).Where(i => !Job.AwaitingAfterDrop.Contains(i)).Take(Job.DeadlineFailed);
         return explicitFailures.Concat(neverStarted);
     }
 
-    private int Offset => FarmQueue.OffsetOf(JobId, S.Partitions);
+    private int Offset => FarmQueue.OffsetOf(JobId, Job.Partitions);
 
     private QueuedJobSpec Spec() =>
-        new(JobId, S.Generation, S.Priority, Total, S.Partitions, Offset, S.RequiredBytes, S.Paused, S.Deadline);
+        new(JobId, Job.Generation, Job.Priority, Total, Job.Partitions, Offset, Job.RequiredBytes, Job.Paused, Job.Deadline);
 
     private Task ForPartitionsAsync(Func<IQueuePartitionGrain, Task> call) =>
-        Task.WhenAll(FarmQueue.PartitionsOf(JobId, Total, S.Partitions).Select(p => call(FarmQueue.Partition(GrainFactory, p))));
+        Task.WhenAll(FarmQueue.PartitionsOf(JobId, Total, Job.Partitions).Select(p => call(FarmQueue.Partition(GrainFactory, p))));
 
     private string ItemVideoId(int item) => _rendering.TryGetValue(item, out var r) && r.VideoId.Length > 0 ? r.VideoId
-        : S.Errors.TryGetValue(item, out var e) && e.VideoId is { } v ? v : VideoKey.DefaultVideoId(JobId, item);
+        : Job.Errors.TryGetValue(item, out var e) && e.VideoId is { } v ? v : VideoKey.DefaultVideoId(JobId, item);
 
     private async Task FinishIfDoneAsync()
     {
-        if (S.Definition is null || S.FinishedAt is not null || Ended < Total) return;
-        if (S.State != JobState.Cancelled) S.State = S.Failed > 0 ? JobState.CompletedWithFailures : JobState.Completed;
-        S.FinishedAt = _time.GetUtcNow();
-        S.InFlight.Clear();
+        if (Job.Definition is null || Job.FinishedAt is not null || Ended < Total) return;
+        if (Job.State != JobState.Cancelled) Job.State = Job.Failed > 0 ? JobState.CompletedWithFailures : JobState.Completed;
+        Job.FinishedAt = _time.GetUtcNow();
+        Job.InFlight.Clear();
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
-        Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, S.State.ToString());
+        Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, Job.State.ToString());
         _finishActionsDue = true;
         await FlushAsync(); // runs the finish actions once stored; if this write fails, after the write that succeeds
     }
@@ -411,15 +411,15 @@ public sealed class JobGrain : Grain, IJobGrain
     private void RunFinishActions()
     {
         _finishActionsDue = false;
-        _finishActions.JobFinished(S.Definition!, Status());
-        _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, S.State, S.Completed, S.Skipped, S.Failed, S.Cancelled);
+        _finishActions.JobFinished(Job.Definition!, Status());
+        _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, Job.State, Job.Completed, Job.Skipped, Job.Failed, Job.Cancelled);
     }
 
     /// <summary>The job ends its own deadline too: the partitions' notice is one-way and checked against this silo's
     /// clock, so a lost or early notice would otherwise leave the never-started items uncounted.</summary>
     private void WatchDeadline()
     {
-        if (S.Deadline is not { } deadline || S.Definition is null || S.Drop != JobDrop.None || IsFinished)
+        if (Job.Deadline is not { } deadline || Job.Definition is null || Job.Drop != JobDrop.None || IsFinished)
         {
             _deadlineTimer?.Dispose();
             _deadlineTimer = null;
@@ -428,11 +428,11 @@ public sealed class JobGrain : Grain, IJobGrain
         var due = deadline - _time.GetUtcNow();
         if (due < TimeSpan.Zero) due = TimeSpan.Zero;
         if (due > MaxTimerDue) due = MaxTimerDue; // checked again then
-        var generation = S.Generation;
+        var generation = Job.Generation;
         _deadlineTimer?.Dispose();
         _deadlineTimer = this.RegisterGrainTimer(async _ =>
         {
-            if (S.Deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(generation);
+            if (Job.Deadline is { } d && d <= _time.GetUtcNow()) await DeadlinePassedAsync(generation);
             else WatchDeadline();
         }, due, Timeout.InfiniteTimeSpan);
     }
@@ -516,29 +516,29 @@ public sealed class JobGrain : Grain, IJobGrain
 
     private JobStatus Status()
     {
-        var d = S.Definition;
+        var d = Job.Definition;
         if (d is null) return new JobStatus(JobId, JobState.Unknown, 0, [], 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null);
         double inFlight = _rendering.Values.Sum(r => r.Total == 0 ? 0 : (double)r.Done / r.Total);
         double progress = Total == 0 ? 1 : Math.Min(1, (Ended + inFlight) / Total);
-        return new JobStatus(JobId, S.State, S.Priority, d.Tags, Total, _rendering.Count, S.Completed, S.Skipped, S.Failed, S.Cancelled,
-            progress, Eta(inFlight), d.SubmittedAt, S.StartedAt, S.FinishedAt, d.Output)
+        return new JobStatus(JobId, Job.State, Job.Priority, d.Tags, Total, _rendering.Count, Job.Completed, Job.Skipped, Job.Failed, Job.Cancelled,
+            progress, Eta(inFlight), d.SubmittedAt, Job.StartedAt, Job.FinishedAt, d.Output)
         {
-            Paused = S.Paused,
-            Deadline = S.Deadline,
-            Generation = S.Generation,
+            Paused = Job.Paused,
+            Deadline = Job.Deadline,
+            Generation = Job.Generation,
             Tenant = d.Tenant,
-            GpuSeconds = Math.Round(S.GpuSeconds, 3),
+            GpuSeconds = Math.Round(Job.GpuSeconds, 3),
         };
     }
 
     /// <summary>Remaining chunks over the job's own chunk throughput since it started.</summary>
     private TimeSpan? Eta(double inFlightVideos)
     {
-        if (S.FinishedAt is not null) return TimeSpan.Zero;
-        if (S.StartedAt is null || S.ChunksDone == 0 || S.ChunksPerVideo == 0) return null;
-        var elapsed = _time.GetUtcNow() - S.StartedAt.Value;
-        double rate = S.ChunksDone / Math.Max(elapsed.TotalSeconds, 1e-3);
+        if (Job.FinishedAt is not null) return TimeSpan.Zero;
+        if (Job.StartedAt is null || Job.ChunksDone == 0 || Job.ChunksPerVideo == 0) return null;
+        var elapsed = _time.GetUtcNow() - Job.StartedAt.Value;
+        double rate = Job.ChunksDone / Math.Max(elapsed.TotalSeconds, 1e-3);
         double remainingVideos = Math.Max(0, Total - Ended - inFlightVideos);
-        return TimeSpan.FromSeconds(remainingVideos * S.ChunksPerVideo / rate);
+        return TimeSpan.FromSeconds(remainingVideos * Job.ChunksPerVideo / rate);
     }
 }

@@ -7,15 +7,15 @@ namespace HiStream.Grains.Tenants;
 /// <summary>One small state per tenant: its job ids and which of them may still hold queued or rendering items.</summary>
 public sealed class TenantGrain([PersistentState("tenant", FarmStorage.Name)] IPersistentState<TenantGrainState> state) : Grain, ITenantGrain
 {
-    private TenantGrainState S => state.State;
+    private TenantGrainState Tenant => state.State;
     private bool _unsaved;
 
     public async Task AddJobAsync(string jobId)
     {
-        bool added = S.Active.Add(jobId);
-        if (!S.Jobs.Contains(jobId))
+        bool added = Tenant.Active.Add(jobId);
+        if (!Tenant.Jobs.Contains(jobId))
         {
-            S.Jobs.Add(jobId);
+            Tenant.Jobs.Add(jobId);
             added = true;
         }
         if (added || _unsaved) await WriteAsync(); // a retried call writes what the failed one could not
@@ -23,17 +23,17 @@ public sealed class TenantGrain([PersistentState("tenant", FarmStorage.Name)] IP
 
     public Task<string[]> GetJobsAsync(int skip, int take)
     {
-        var page = Enumerable.Range(0, S.Jobs.Count).Select(i => S.Jobs[S.Jobs.Count - 1 - i]).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000));
+        var page = Enumerable.Range(0, Tenant.Jobs.Count).Select(i => Tenant.Jobs[Tenant.Jobs.Count - 1 - i]).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000));
         return Task.FromResult(page.ToArray());
     }
 
-    public Task<int> GetJobCountAsync() => Task.FromResult(S.Jobs.Count);
+    public Task<int> GetJobCountAsync() => Task.FromResult(Tenant.Jobs.Count);
 
-    public Task<string[]> GetActiveJobsAsync() => Task.FromResult(S.Active.ToArray());
+    public Task<string[]> GetActiveJobsAsync() => Task.FromResult(Tenant.Active.ToArray());
 
     public async Task MarkFinishedAsync(string[] jobIds)
     {
-        int removed = jobIds.Count(S.Active.Remove);
+        int removed = jobIds.Count(Tenant.Active.Remove);
         if (removed > 0 || _unsaved) await WriteAsync();
     }
 

@@ -63,7 +63,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         _logger = logger;
     }
 
-    private VideoGrainState S => _state.State;
+    private VideoGrainState Video => _state.State;
     private (string JobId, string VideoId) Key => VideoKey.Parse(this.GetPrimaryKeyString());
 
     public async Task<StartResult> StartAsync(VideoAssignment assignment)
@@ -109,22 +109,22 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         if (item.VideoId != videoId || job.JobId != jobId) throw new ArgumentException($"Assignment for {job.JobId}/{item.VideoId} sent to video {jobId}/{videoId}.");
 
-        if (S.State == VideoState.Completed)
+        if (Video.State == VideoState.Completed)
         {
             // Finished before (a resubmitted job, or a duplicate lease): say so, the job counts each item once.
             await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "finished before"));
             return new StartResult(StartOutcome.AlreadyFinished, null);
         }
-        if (S.State == VideoState.Cancelled && (S.CancelGeneration ?? lease.Generation) >= lease.Generation)
+        if (Video.State == VideoState.Cancelled && (Video.CancelGeneration ?? lease.Generation) >= lease.Generation)
         {
-            if (!S.CancelReported || S.CancelGeneration is null)
+            if (!Video.CancelReported || Video.CancelGeneration is null)
             {
-                S.CancelReported = true;
-                S.CancelGeneration = lease.Generation;
-                S.ItemIndex = item.Index;
+                Video.CancelReported = true;
+                Video.CancelGeneration = lease.Generation;
+                Video.ItemIndex = item.Index;
                 await _state.WriteStateAsync();
             }
-            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, "cancelled while queued"));
+            await ReportEndAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Cancelled, Video.ChunksDone, Video.ChunksTotal, "cancelled while queued"));
             return new StartResult(StartOutcome.Cancelled, null);
         }
 
@@ -134,40 +134,40 @@ public sealed class VideoGrain : Grain, IVideoGrain
             outputs.Dispose();
             // Attempts > 0: an earlier attempt of this grain finished the outputs but stopped before it said so (its
             // silo died, or recording the results line or the state failed): the video counts as completed.
-            bool renderedHere = S.Attempts > 0;
+            bool renderedHere = Video.Attempts > 0;
             var metadata = await ReadMetadataAsync(job.Output.Container, outputs.Folder);
-            if (!S.ResultRecorded && metadata is not null)
+            if (!Video.ResultRecorded && metadata is not null)
             {
                 await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, metadata, CancellationToken.None));
-                S.ResultRecorded = true;
+                Video.ResultRecorded = true;
             }
-            S.State = VideoState.Completed;
-            S.Skipped = !renderedHere;
-            S.ItemIndex = item.Index;
-            S.OutputFolder = outputs.Folder;
+            Video.State = VideoState.Completed;
+            Video.Skipped = !renderedHere;
+            Video.ItemIndex = item.Index;
+            Video.OutputFolder = outputs.Folder;
             if (renderedHere)
             {
-                S.Error = null;
-                S.FinishedAt = metadata?.FinishedAt ?? _time.GetUtcNow();
+                Video.Error = null;
+                Video.FinishedAt = metadata?.FinishedAt ?? _time.GetUtcNow();
             }
             await _state.WriteStateAsync();
             var report = renderedHere
-                ? Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksTotal, S.ChunksTotal, "finished by an earlier attempt") with { GpuSeconds = metadata?.GpuSeconds ?? 0 }
+                ? Report(lease, item.Index, videoId, ProgressKind.Completed, Video.ChunksTotal, Video.ChunksTotal, "finished by an earlier attempt") with { GpuSeconds = metadata?.GpuSeconds ?? 0 }
                 : Report(lease, item.Index, videoId, ProgressKind.Skipped, 0, 0, "outputs already in storage");
             await ReportEndAsync(jobGrain, report);
             return new StartResult(StartOutcome.AlreadyFinished, report.Message);
         }
 
-        S.State = VideoState.Rendering;
-        S.ItemIndex = item.Index;
-        S.Silo = _silo.Name;
-        S.Attempts++;
-        S.StartedAt ??= _time.GetUtcNow();
-        S.FinishedAt = null;
-        S.Error = null;
-        S.OutputFolder = outputs.Folder;
-        S.CancelGeneration = lease.Generation;
-        S.CancelReported = false;
+        Video.State = VideoState.Rendering;
+        Video.ItemIndex = item.Index;
+        Video.Silo = _silo.Name;
+        Video.Attempts++;
+        Video.StartedAt ??= _time.GetUtcNow();
+        Video.FinishedAt = null;
+        Video.Error = null;
+        Video.OutputFolder = outputs.Folder;
+        Video.CancelGeneration = lease.Generation;
+        Video.CancelReported = false;
         await _state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
@@ -206,13 +206,13 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _cancel?.Cancel();
             return Status();
         }
-        if (S.State is VideoState.Pending or VideoState.Failed or VideoState.Rendering)
+        if (Video.State is VideoState.Pending or VideoState.Failed or VideoState.Rendering)
         {
             // Not running here: remember it, so the queue's lease finds it cancelled and counts it for the job.
-            S.State = VideoState.Cancelled;
-            S.CancelGeneration = null; // applies to the next start, whichever generation it belongs to
-            S.CancelReported = false;
-            S.FinishedAt = _time.GetUtcNow();
+            Video.State = VideoState.Cancelled;
+            Video.CancelGeneration = null; // applies to the next start, whichever generation it belongs to
+            Video.CancelReported = false;
+            Video.FinishedAt = _time.GetUtcNow();
             await _state.WriteStateAsync();
         }
         DeactivateOnIdle();
@@ -234,17 +234,17 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             var info = await _engine.LoadAsync(cancel);
             int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
-            if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, S.ChunksTotal,
+            if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, Video.ChunksTotal,
                     (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
             var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
             session = await WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token));
-            S.ChunksTotal = session.ChunkCount;
-            S.ChunksDone = stored;
-            S.Chunks.RemoveAll(c => c.Index >= stored);
-            int framesSoFar = S.Chunks.Sum(c => c.Frames);
+            Video.ChunksTotal = session.ChunkCount;
+            Video.ChunksDone = stored;
+            Video.Chunks.RemoveAll(c => c.Index >= stored);
+            int framesSoFar = Video.Chunks.Sum(c => c.Frames);
             var renewal = _leases.Renew(lease); // progress: the session is open
 
             while (true)
@@ -252,7 +252,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 if (renewal.IsCompletedSuccessfully && !renewal.Result)
                 {
                     // The queue no longer knows this lease (it expired and the item went back): another silo may have it.
-                    _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, S.ChunksDone);
+                    _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, Video.ChunksDone);
                     _suspend = true;
                 }
                 if (_suspend)
@@ -262,7 +262,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 }
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var chunk = await WatchdogAsync($"chunk {S.ChunksDone}", session.NextAsync(device.Token));
+                var chunk = await WatchdogAsync($"chunk {Video.ChunksDone}", session.NextAsync(device.Token));
                 if (chunk is null) break;
                 var write = Stopwatch.StartNew();
                 long before = outputs.BytesWritten;
@@ -273,7 +273,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 };
                 await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel)); // create-only writes: a retry is safe
                 _metrics.BytesWritten(outputs.BytesWritten - before);
-                S.Chunks.Add(new ChunkRecord
+                Video.Chunks.Add(new ChunkRecord
                 {
                     Index = chunk.Index,
                     FirstLatentFrame = chunk.FirstLatentFrame,
@@ -287,48 +287,48 @@ public sealed class VideoGrain : Grain, IVideoGrain
                     FinishedAt = _time.GetUtcNow(),
                 });
                 framesSoFar += chunk.FrameCount;
-                S.ChunksDone = chunk.Index + 1;
+                Video.ChunksDone = chunk.Index + 1;
                 await WriteStateAsync();
                 _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
                 renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
                 // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
-                await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, S.ChunksDone, S.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds });
+                await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, Video.ChunksDone, Video.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds });
             }
 
             if (suspended)
             {
-                S.State = VideoState.Pending;
+                Video.State = VideoState.Pending;
                 await WriteStateAsync();
                 outcome = "suspended";
-                _logger.LogInformation("Video {Job}/{Video} checkpointed after chunk {Chunk} for the silo's drain", jobId, videoId, S.ChunksDone - 1);
+                _logger.LogInformation("Video {Job}/{Video} checkpointed after chunk {Chunk} for the silo's drain", jobId, videoId, Video.ChunksDone - 1);
                 return;
             }
 
             long beforeFinish = outputs.BytesWritten;
             var settings = item.Settings;
             var finishedAt = _time.GetUtcNow();
-            double gpuSeconds = S.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
+            double gpuSeconds = Video.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
             VideoMetadata? written = null;
-            await _retry.ExecuteAsync(() => outputs.FinishAsync(S.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
+            await _retry.ExecuteAsync(() => outputs.FinishAsync(Video.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
                 jobId, videoId, item.Index, settings.Prompt, false, settings.Seed, settings.Width, settings.Height, settings.Frames, _options.Fps,
                 settings.Sampler, settings.SamplerOptions,
                 new ModelMetadata(info.ModelId, info.ModelHash, info.RandomWeights, info.Device, info.DType),
-                _silo.Name, S.Attempts, S.StartedAt ?? finishedAt, finishedAt,
-                S.Chunks.OrderBy(c => c.Index).Select(c => new ChunkMetadata(c.Index, c.FirstLatentFrame, c.Frames, c.DenoiseSeconds, c.CacheUpdateSeconds,
+                _silo.Name, Video.Attempts, Video.StartedAt ?? finishedAt, finishedAt,
+                Video.Chunks.OrderBy(c => c.Index).Select(c => new ChunkMetadata(c.Index, c.FirstLatentFrame, c.Frames, c.DenoiseSeconds, c.CacheUpdateSeconds,
                     c.DecodeSeconds, c.WriteSeconds, c.ModelPasses, c.Silo, c.FinishedAt)).ToList(),
                 files, job.Priority, job.Tags,
                 info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null)
             { GpuSeconds = gpuSeconds }, cancel));
             // Not idempotent (a retried append can repeat the line); readers key lines by id.
             await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel));
-            S.ResultRecorded = true;
+            Video.ResultRecorded = true;
             _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
-            S.State = VideoState.Completed;
-            S.FinishedAt = finishedAt;
+            Video.State = VideoState.Completed;
+            Video.FinishedAt = finishedAt;
             await WriteStateAsync();
             outcome = "completed";
-            final = Report(lease, item.Index, videoId, ProgressKind.Completed, S.ChunksDone, S.ChunksTotal, null) with { GpuSeconds = gpuSeconds };
+            final = Report(lease, item.Index, videoId, ProgressKind.Completed, Video.ChunksDone, Video.ChunksTotal, null) with { GpuSeconds = gpuSeconds };
             await NotifyAsync(jobGrain, final);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
@@ -336,25 +336,25 @@ public sealed class VideoGrain : Grain, IVideoGrain
             // The drain's grace ran out mid-chunk: the chunk is abandoned, the stored ones stay, another silo resumes.
             suspended = true;
             outcome = "suspended";
-            S.State = VideoState.Pending;
+            Video.State = VideoState.Pending;
             await TryAsync(() => _state.WriteStateAsync());
-            _logger.LogWarning("Video {Job}/{Video} abandoned chunk {Chunk} at the drain's deadline; it resumes elsewhere from its stored chunks", jobId, videoId, S.ChunksDone);
+            _logger.LogWarning("Video {Job}/{Video} abandoned chunk {Chunk} at the drain's deadline; it resumes elsewhere from its stored chunks", jobId, videoId, Video.ChunksDone);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
         {
             suspended = true;
             outcome = "suspended";
-            S.State = VideoState.Pending;
+            Video.State = VideoState.Pending;
             await TryAsync(() => _state.WriteStateAsync());
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             outcome = "cancelled";
-            S.State = VideoState.Cancelled;
-            S.CancelReported = true;
-            S.FinishedAt = _time.GetUtcNow();
+            Video.State = VideoState.Cancelled;
+            Video.CancelReported = true;
+            Video.FinishedAt = _time.GetUtcNow();
             await TryAsync(() => _state.WriteStateAsync());
-            final = Report(lease, item.Index, videoId, ProgressKind.Cancelled, S.ChunksDone, S.ChunksTotal, $"cancelled after {S.ChunksDone} chunks");
+            final = Report(lease, item.Index, videoId, ProgressKind.Cancelled, Video.ChunksDone, Video.ChunksTotal, $"cancelled after {Video.ChunksDone} chunks");
             await NotifyAsync(jobGrain, final);
         }
         catch (Exception ex) when (outcome == "completed")
@@ -365,16 +365,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
         catch (Exception ex)
         {
             deviceHung = ex is DeviceWatchdogException;
-            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, S.ChunksDone, lease.Attempt, lease.MaxAttempts);
-            S.State = VideoState.Failed;
-            S.Error = ex.Message;
-            S.FinishedAt = _time.GetUtcNow();
+            _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, Video.ChunksDone, lease.Attempt, lease.MaxAttempts);
+            Video.State = VideoState.Failed;
+            Video.Error = ex.Message;
+            Video.FinishedAt = _time.GetUtcNow();
             error = ex.Message;
             await TryAsync(() => _state.WriteStateAsync());
             // Not the last attempt: the queue runs it again after a backoff, so the job does not count it yet.
             var kind = lease.IsLastAttempt ? ProgressKind.Failed : ProgressKind.Retrying;
             var message = lease.IsLastAttempt ? ex.Message : $"attempt {lease.Attempt} of {lease.MaxAttempts} failed: {ex.Message}";
-            var report = Report(lease, item.Index, videoId, kind, S.ChunksDone, S.ChunksTotal, message);
+            var report = Report(lease, item.Index, videoId, kind, Video.ChunksDone, Video.ChunksTotal, message);
             if (lease.IsLastAttempt) final = report;
             await NotifyAsync(jobGrain, report);
         }
@@ -462,14 +462,14 @@ public sealed class VideoGrain : Grain, IVideoGrain
     {
         var (jobId, videoId) = Key;
         TimeSpan? eta = null;
-        if (S.State == VideoState.Rendering && S.Chunks.Count > 0 && S.ChunksTotal > 0)
+        if (Video.State == VideoState.Rendering && Video.Chunks.Count > 0 && Video.ChunksTotal > 0)
         {
-            double perChunk = S.Chunks.Average(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds + c.WriteSeconds);
-            eta = TimeSpan.FromSeconds(perChunk * (S.ChunksTotal - S.ChunksDone));
+            double perChunk = Video.Chunks.Average(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds + c.WriteSeconds);
+            eta = TimeSpan.FromSeconds(perChunk * (Video.ChunksTotal - Video.ChunksDone));
         }
-        else if (S.State == VideoState.Completed) eta = TimeSpan.Zero;
-        var state = S.State == VideoState.Rendering && _render is null ? VideoState.Pending : S.State; // a stale "rendering" from a silo that died
-        return new VideoStatus(jobId, videoId, S.ItemIndex, state, S.ChunksDone, S.ChunksTotal, S.Silo, S.StartedAt, S.FinishedAt, eta, S.Error, S.OutputFolder, S.Skipped);
+        else if (Video.State == VideoState.Completed) eta = TimeSpan.Zero;
+        var state = Video.State == VideoState.Rendering && _render is null ? VideoState.Pending : Video.State; // a stale "rendering" from a silo that died
+        return new VideoStatus(jobId, videoId, Video.ItemIndex, state, Video.ChunksDone, Video.ChunksTotal, Video.Silo, Video.StartedAt, Video.FinishedAt, eta, Video.Error, Video.OutputFolder, Video.Skipped);
     }
 }
 
