@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using HiStream.Gateway.Api;
 using HiStream.Grains.Storage;
 using Spectre.Console;
@@ -14,33 +15,13 @@ public static class ResultDownloader
 
     public static async Task<int> DownloadAsync(GatewayClient client, string jobId, string folder, bool all, CancellationToken cancellationToken)
     {
-        var items = new List<Item>();
-        int skip = 0;
-        while (true)
-        {
-            var page = await client.ResultsAsync(jobId, skip, 500, cancellationToken);
-            foreach (var result in page.Items)
-            {
-                if (all)
-                {
-                    foreach (var file in (await client.FilesAsync(jobId, result.VideoId, cancellationToken)).Files)
-                        items.Add(new Item(result.VideoId, file.Name, file.Url));
-                    continue;
-                }
-                items.Add(new Item(result.VideoId, "metadata.json", result.Metadata));
-                items.Add(new Item(result.VideoId, "preview.png", result.Preview));
-                if (result.Video is { } video) items.Add(new Item(result.VideoId, "video.mp4", video));
-            }
-            if (page.NextSkip is not { } next) break;
-            skip = next;
-        }
         Directory.CreateDirectory(folder);
         int fetched = 0, skipped = 0;
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            foreach (var item in items)
+            await foreach (var item in ItemsAsync(client, jobId, all, cancellationToken))
             {
-                var (done, resumedAt, bytes) = await FetchAsync(client, folder, item, _ => { }, cancellationToken);
+                var (done, resumedAt, bytes) = await FetchAsync(client, folder, item, _ => { }, cancellationToken, FreshLink(client, jobId, item));
                 if (done) fetched++;
                 else skipped++;
                 Console.WriteLine(done
@@ -54,14 +35,14 @@ public static class ResultDownloader
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
                 .StartAsync(async ctx =>
                 {
-                    foreach (var item in items)
+                    await foreach (var item in ItemsAsync(client, jobId, all, cancellationToken))
                     {
                         var task = ctx.AddTask(Markup.Escape($"{item.VideoId}/{item.Name}"), autoStart: true);
                         var (done, _, _) = await FetchAsync(client, folder, item, p =>
                         {
                             task.MaxValue = Math.Max(1, p.Total);
                             task.Value = p.Done;
-                        }, cancellationToken);
+                        }, cancellationToken, FreshLink(client, jobId, item));
                         if (done) fetched++;
                         else skipped++;
                         task.Value = task.MaxValue;
@@ -74,16 +55,52 @@ public static class ResultDownloader
 
     public readonly record struct Progress(long Done, long Total);
 
-    /// <summary>Fetches one file; false when it was already complete.</summary>
+    /// <summary>The files to fetch, a page of results at a time, so the links (which expire) are asked for just before
+    /// they are used rather than all at the start of a long download.</summary>
+    private static async IAsyncEnumerable<Item> ItemsAsync(GatewayClient client, string jobId, bool all, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        int skip = 0;
+        while (true)
+        {
+            var page = await client.ResultsAsync(jobId, skip, 100, cancellationToken);
+            foreach (var result in page.Items)
+            {
+                if (all)
+                {
+                    foreach (var file in (await client.FilesAsync(jobId, result.VideoId, cancellationToken)).Files)
+                        yield return new Item(result.VideoId, file.Name, file.Url);
+                    continue;
+                }
+                yield return new Item(result.VideoId, "metadata.json", result.Metadata);
+                yield return new Item(result.VideoId, "preview.png", result.Preview);
+                if (result.Video is { } video) yield return new Item(result.VideoId, "video.mp4", video);
+            }
+            if (page.NextSkip is not { } next) yield break;
+            skip = next;
+        }
+    }
+
+    /// <summary>A new link for the file, from the video's file list (its old one expired).</summary>
+    public static Func<CancellationToken, Task<Uri?>> FreshLink(GatewayClient client, string jobId, Item item) => async cancellationToken =>
+        (await client.FilesAsync(jobId, item.VideoId, cancellationToken)).Files.FirstOrDefault(f => f.Name == item.Name)?.Url;
+
+    /// <summary>Fetches one file; false when it was already complete. A link refused with 403 (a storage link that
+    /// expired during a long download) is asked for again once through <paramref name="freshLink"/>.</summary>
     public static async Task<(bool Fetched, long ResumedAt, long Bytes)> FetchAsync(GatewayClient client, string folder, Item item, Action<Progress> progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Func<CancellationToken, Task<Uri?>>? freshLink = null)
     {
         var target = LocalPath(folder, item);
         if (File.Exists(target)) return (false, 0, new FileInfo(target).Length);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var part = target + ".part";
         long offset = File.Exists(part) ? new FileInfo(part).Length : 0;
-        using var response = await client.GetFileAsync(item.Url, offset, cancellationToken);
+        var response = await client.GetFileAsync(item.Url, offset, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Forbidden && freshLink is not null && await freshLink(cancellationToken) is { } renewed)
+        {
+            response.Dispose();
+            return await FetchAsync(client, folder, item with { Url = renewed }, progress, cancellationToken);
+        }
+        using var _ = response;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && offset > 0)
         {
             File.Move(part, target); // the part already held every byte

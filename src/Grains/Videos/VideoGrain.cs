@@ -136,7 +136,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
             // silo died, or recording the results line or the state failed): the video counts as completed.
             bool renderedHere = Video.Attempts > 0;
             var metadata = await ReadMetadataAsync(job.Output.Container, outputs.Folder);
-            if (!Video.ResultRecorded && metadata is not null)
+            // Only this grain's own unrecorded line: outputs finished under another grain's state (a second `render`
+            // run on a fresh store of grain state) were recorded by that run.
+            if (renderedHere && !Video.ResultRecorded && metadata is not null)
             {
                 await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, metadata, CancellationToken.None));
                 Video.ResultRecorded = true;

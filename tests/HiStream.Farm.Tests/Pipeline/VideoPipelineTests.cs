@@ -8,8 +8,7 @@ namespace HiStream.Farm.Tests.Pipeline;
 public sealed class VideoPipelineTests
 {
     // The farm clusters in this test process set libtorch's process-wide thread count to 1 when they start; a test that
-    // compares two renders bit for bit must not have a cluster change the count (and with it the kernels' reduction
-    // order) between them, so it asks for the same count.
+    // compares two renders bit for bit asks for the same count, so a cluster starting between them changes nothing.
     private static readonly PipelineOptions SameThreadsAsTheClusters = new() { Threads = 1 };
 
     private static readonly VideoRequest Request = new("a red fox in fresh snow", 42, 32, 32, 1 + 4 * 8, SamplerRegistry.SelfForcing, new Dictionary<string, string>());

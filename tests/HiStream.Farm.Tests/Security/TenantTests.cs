@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Gateway.Cli;
 
 namespace HiStream.Farm.Tests.Security;
@@ -134,6 +135,15 @@ public sealed class TenantTests(LocalStoreFarm farm) : IClassFixture<LocalStoreF
         Assert.True(File.Exists(Path.Combine(folder, "clip", "metadata.json")));
         Assert.False(File.Exists(Path.Combine(folder, "clip", "video.mp4.part")));
         Assert.False((await ResultDownloader.FetchAsync(client, folder, item, _ => { }, CancellationToken.None)).Fetched);
+        // A storage link that expired during a long download (403) is asked for again, once.
+        using var expiredStorage = new HttpRecorder((_, _) => (403, "<Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed</Message></Error>"));
+        var preview = Path.Combine(folder, "clip", "preview.png");
+        var previewBytes = await File.ReadAllBytesAsync(preview);
+        File.Delete(preview);
+        var stale = new ResultDownloader.Item("clip", "preview.png", new Uri($"{expiredStorage.Url}/results/clip/preview.png?se=expired"));
+        await Assert.ThrowsAnyAsync<Exception>(() => ResultDownloader.FetchAsync(client, folder, stale, _ => { }, CancellationToken.None));
+        Assert.True((await ResultDownloader.FetchAsync(client, folder, stale, _ => { }, CancellationToken.None, ResultDownloader.FreshLink(client, job, stale))).Fetched);
+        Assert.Equal(previewBytes, await File.ReadAllBytesAsync(preview));
         Assert.Throws<InvalidDataException>(() => ResultDownloader.LocalPath(folder, new ResultDownloader.Item("..", "x", item.Url)));
         Assert.Throws<InvalidDataException>(() => ResultDownloader.LocalPath(folder, new ResultDownloader.Item("clip", "../../x", item.Url)));
     }
