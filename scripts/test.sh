@@ -38,7 +38,8 @@ run_tests() {
 # fail_step MESSAGE: a step outside dotnet test failed; it counts as one failed test.
 fail_step() { echo "test.sh: $1"; failed=$((failed+1)); rc=1; }
 
-for proj in tests/*/*.csproj; do run_tests "$proj" "$@"; done
+# Test projects are named *.Tests; tests/HiStream.Testing is a helper library with no tests of its own.
+for proj in tests/*.Tests/*.csproj; do run_tests "$proj" "$@"; done
 for isa in AVX2 SSE41; do
   echo "== tests/HiStream.Engine.Tests: parity and numerics with ONEDNN_MAX_CPU_ISA=$isa"
   ONEDNN_MAX_CPU_ISA="$isa" run_tests tests/HiStream.Engine.Tests/HiStream.Engine.Tests.csproj --filter "$NUMERICS_FILTER" "$@"
