@@ -81,6 +81,11 @@ public sealed class FarmOptions
     /// (0 = never).</summary>
     public int FailureBreakerThreshold { get; set; } = 5;
 
+    /// <summary>Breaker: how long an open breaker (failures in a row) waits before the silo tries work again. One more
+    /// failure then opens it for another cooldown; a success closes it. A storage outage longer than the retries can
+    /// fail a few videos on every silo: without this the whole farm would stop until its pods were restarted.</summary>
+    public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Watchdog: a device call (open a video, render a chunk) that takes longer fails its video and marks
     /// the silo unhealthy (not ready, not live). Set it well above the slowest chunk the farm renders.</summary>
     public TimeSpan DeviceCallTimeout { get; set; } = TimeSpan.FromMinutes(15);
