@@ -62,7 +62,7 @@ public sealed class JobFinishActions : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Job {Job}: webhook to {Url} failed", definition.JobId, url);
+            _logger.LogWarning(ex, "Job {Job}: webhook to {Host} failed", definition.JobId, Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : "(not a URL)");
         }
     }
 }

@@ -28,7 +28,9 @@ public sealed class WebhookSender
     {
         _options = options.Value.Webhooks;
         _logger = logger;
-        _http = new HttpClient { Timeout = _options.Timeout };
+        var guard = new WebhookAddressGuard(_options.AllowInternalAddresses);
+        // No redirects: a receiver could otherwise send the signed POST on to an internal address.
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectCallback = guard.ConnectAsync }) { Timeout = _options.Timeout };
         _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -37,7 +39,7 @@ public sealed class WebhookSender
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
+                    .Handle<HttpRequestException>(e => e.InnerException is not WebhookAddressRefusedException)
                     .Handle<TaskCanceledException>()
                     .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
             })
@@ -51,27 +53,40 @@ public sealed class WebhookSender
     {
         if (string.IsNullOrEmpty(_options.Secret))
         {
-            _logger.LogError("Webhook to {Url} not sent: Farm:Webhooks:Secret is not set, and unsigned notifications are never sent", url);
+            _logger.LogError("Webhook to {Host} not sent: Farm:Webhooks:Secret is not set, and unsigned notifications are never sent", HostOf(url));
             return false;
         }
         var delivery = Guid.NewGuid().ToString("N");
         var signature = Sign(_options.Secret, body);
         int attempt = 0;
-        using var response = await _retry.ExecuteAsync(async ct =>
+        HttpResponseMessage response;
+        try
         {
-            attempt++;
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.Add(SignatureHeader, signature);
-            request.Headers.Add(DeliveryHeader, delivery);
-            request.Headers.Add(EventHeader, eventName);
-            return await _http.SendAsync(request, ct);
-        }, cancellationToken);
+            response = await _retry.ExecuteAsync(async ct =>
+        {
+                attempt++;
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                request.Headers.Add(SignatureHeader, signature);
+                request.Headers.Add(DeliveryHeader, delivery);
+                request.Headers.Add(EventHeader, eventName);
+                return await _http.SendAsync(request, ct);
+            }, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookAddressRefusedException refused)
+        {
+            _logger.LogWarning("Webhook {Event} not sent: {Reason}", eventName, refused.Message);
+            return false;
+        }
+        using var _ = response;
         bool ok = response.IsSuccessStatusCode;
-        if (ok) _logger.LogInformation("Webhook {Event} delivered to {Url} ({Attempts} attempts)", eventName, url, attempt);
-        else _logger.LogWarning("Webhook {Event} to {Url} answered {Status} after {Attempts} attempts", eventName, url, (int)response.StatusCode, attempt);
+        // The host only: webhook URLs often carry a token in their path or query.
+        if (ok) _logger.LogInformation("Webhook {Event} delivered to {Host} ({Attempts} attempts)", eventName, HostOf(url), attempt);
+        else _logger.LogWarning("Webhook {Event} to {Host} answered {Status} after {Attempts} attempts", eventName, HostOf(url), (int)response.StatusCode, attempt);
         return ok;
     }
+
+    private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "(not a URL)";
 }
 
 /// <summary>Settings of job webhooks (<c>Farm:Webhooks</c>).</summary>
@@ -79,6 +94,10 @@ public sealed class WebhookOptions
 {
     /// <summary>The HMAC-SHA256 key; keep it in a secret. Without it no webhook is sent.</summary>
     public string? Secret { get; set; }
+
+    /// <summary>Let webhooks reach loopback, private and link-local addresses (off: tenants choose the URLs and silos
+    /// sit inside the cluster network).</summary>
+    public bool AllowInternalAddresses { get; set; }
 
     public int MaxAttempts { get; set; } = 6;
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -33,6 +33,7 @@ public sealed class JobResultsTests(AzuriteFixture azurite, ITestOutputHelper ou
         {
             ["Farm:Webhooks:Secret"] = Secret,
             ["Farm:Webhooks:FirstRetryDelay"] = "00:00:00.200",
+            ["Farm:Webhooks:AllowInternalAddresses"] = "true", // the receiver is on loopback
         });
         var items = Prompts.Items(4);
         var options = Prompts.Job() with { Webhook = $"{receiver.Url}/hooks/histream" };
