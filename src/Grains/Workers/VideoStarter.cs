@@ -60,7 +60,7 @@ public sealed class VideoStarter
         StartResult result;
         try
         {
-            var job = await _jobs.GetAsync(lease.JobId);
+            var job = await _jobs.GetAsync(lease.JobId, lease.Generation);
             if (job is null)
             {
                 _slots.Release(lease.LeaseId);
