@@ -241,10 +241,17 @@ public sealed class QueuePartition
     public bool AckOutcomes(string jobId, long upToSequence) =>
         _state.Outbox.RemoveAll(o => o.JobId == jobId && o.Sequence <= upToSequence) > 0;
 
-    /// <summary>The outcomes not yet acknowledged, one batch per job (all jobs, or one).</summary>
+    /// <summary>At most this many outcomes go to a job in one message: a backlog (the job's storage was down) goes in
+    /// slices, each acknowledged before the next, instead of one message that grows with the backlog.</summary>
+    public const int MaxOutcomesPerBatch = 500;
+
+    /// <summary>The oldest outcomes not yet acknowledged, one batch per job (all jobs, or one).</summary>
     public IEnumerable<(string JobId, OutcomeBatch Batch)> PendingOutcomes(string? jobId = null) =>
         _state.Outbox.Where(o => jobId is null || o.JobId == jobId).GroupBy(o => o.JobId, StringComparer.Ordinal)
-            .Select(g => (g.Key, new OutcomeBatch(_partition, g.Max(o => o.Sequence), g.Select(o => o.Report).ToArray())));
+            .Select(g => g.OrderBy(o => o.Sequence).Take(MaxOutcomesPerBatch).ToList())
+            .Select(batch => (batch[0].JobId, new OutcomeBatch(_partition, batch[^1].Sequence, batch.Select(o => o.Report).ToArray())));
+
+    public bool HasPendingOutcomes(string jobId) => _state.Outbox.Exists(o => o.JobId == jobId);
 
     public QueueSnapshot Snapshot(DateTimeOffset now)
     {

@@ -96,7 +96,9 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
 
     public Task AckOutcomesAsync(string jobId, long upToSequence)
     {
-        if (_queue.AckOutcomes(jobId, upToSequence)) _unsaved = true; // persisted with the next write: a resend is harmless
+        if (!_queue.AckOutcomes(jobId, upToSequence)) return Task.CompletedTask;
+        _unsaved = true; // persisted with the next write: a resend is harmless
+        if (_queue.HasPendingOutcomes(jobId)) Deliver(jobId); // the next slice of a backlog
         return Task.CompletedTask;
     }
 
@@ -134,6 +136,7 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
         var due = _time.GetUtcNow() - _options.OutcomeRedelivery;
         foreach (var (jobId, batch) in _queue.PendingOutcomes())
             if (!_lastDelivery.TryGetValue(jobId, out var last) || last <= due) Send(jobId, batch);
+        foreach (var delivered in _lastDelivery.Keys.Where(j => !_queue.HasPendingOutcomes(j)).ToList()) _lastDelivery.Remove(delivered);
     }
 
     /// <summary>Sends the job(s) their unacknowledged outcomes (one-way: the partition never waits on a job).</summary>

@@ -260,6 +260,28 @@ public sealed class QueuePartitionTests
     }
 
     [Fact]
+    public void ABacklogOfOutcomesGoesToItsJobInSlicesOldestFirst()
+    {
+        var q = NewQueue(out _);
+        for (int i = 0; i < 1200; i++)
+            q.AddOutcome(i % 2 == 0 ? "a" : "b", new HiStream.Abstractions.Videos.VideoReport(i, $"v{i}", HiStream.Abstractions.Jobs.ProgressKind.Completed, 1, 1, 0, null, null));
+
+        var sizes = new List<int>();
+        var items = new List<int>();
+        while (q.PendingOutcomes("a").ToList() is [var (_, batch)])
+        {
+            sizes.Add(batch.Reports.Length);
+            items.AddRange(batch.Reports.Select(r => r.ItemIndex));
+            Assert.True(q.AckOutcomes("a", batch.UpToSequence));
+        }
+
+        Assert.Equal([QueuePartition.MaxOutcomesPerBatch, 100], sizes);
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => 2 * i), items); // every one of a's, once, oldest first
+        Assert.False(q.HasPendingOutcomes("a"));
+        Assert.Equal(QueuePartition.MaxOutcomesPerBatch, Assert.Single(q.PendingOutcomes("b")).Batch.Reports.Length);
+    }
+
+    [Fact]
     public void PausingSkipsAJobAndAPriorityChangeReordersIt()
     {
         var q = NewQueue(out _);
