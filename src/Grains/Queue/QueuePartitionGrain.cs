@@ -134,9 +134,13 @@ public sealed class QueuePartitionGrain : Grain, IQueuePartitionGrain
     {
         if (_unsaved) await SaveState();
         var due = _time.GetUtcNow() - _options.OutcomeRedelivery;
+        var pending = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (jobId, batch) in _queue.PendingOutcomes())
+        {
+            pending.Add(jobId);
             if (!_lastDelivery.TryGetValue(jobId, out var last) || last <= due) Send(jobId, batch);
-        foreach (var delivered in _lastDelivery.Keys.Where(j => !_queue.HasPendingOutcomes(j)).ToList()) _lastDelivery.Remove(delivered);
+        }
+        foreach (var delivered in _lastDelivery.Keys.Where(j => !pending.Contains(j)).ToList()) _lastDelivery.Remove(delivered);
     }
 
     /// <summary>Sends the job(s) their unacknowledged outcomes (one-way: the partition never waits on a job).</summary>
