@@ -1,13 +1,14 @@
 namespace HiStream.Bench.Farm;
 
-/// <summary>Hand-out latencies and orchestration times, collected from all simulated silos.</summary>
+/// <summary>Hand-out latencies, the device's idle time between a video's chunks, and the per-video start and finish,
+/// collected from all simulated silos.</summary>
 public sealed class BenchStats
 {
     private readonly Lock _lock = new();
     private readonly List<double> _handOuts = [];
-    private double _chunkOrchestrationMs;
-    private double _videoOrchestrationMs;
-    private long _chunks;
+    private readonly List<double> _idleBetweenChunks = [];
+    private double _startMs;
+    private double _finishMs;
     private long _videos;
 
     public void HandOut(double ms)
@@ -15,42 +16,50 @@ public sealed class BenchStats
         lock (_lock) _handOuts.Add(ms);
     }
 
-    public void Orchestration(double ms, bool chunk)
+    /// <summary>From the end of one chunk's render to the start of the next one's, in the same video.</summary>
+    public void DeviceIdleBetweenChunks(double ms)
     {
-        lock (_lock)
-        {
-            if (chunk)
-            {
-                _chunkOrchestrationMs += ms;
-                _chunks++;
-            }
-            else _videoOrchestrationMs += ms;
-        }
+        lock (_lock) _idleBetweenChunks.Add(ms);
+    }
+
+    /// <summary>From the lease to the first chunk's render (Started report, resume point).</summary>
+    public void VideoStart(double ms)
+    {
+        lock (_lock) _startMs += ms;
+    }
+
+    /// <summary>From the last chunk's render to the lease's end (last chunk stored, metadata, results line, state, end).</summary>
+    public void VideoFinish(double ms)
+    {
+        lock (_lock) _finishMs += ms;
     }
 
     public void VideoDone() => Interlocked.Increment(ref _videos);
 
     public long Videos => Interlocked.Read(ref _videos);
-    public long Chunks { get { lock (_lock) return _chunks; } }
     public int HandOuts { get { lock (_lock) return _handOuts.Count; } }
 
-    public double Percentile(double p)
+    public double HandOutPercentile(double p) => Percentile(_handOuts, p);
+
+    public double IdleBetweenChunksPercentile(double p) => Percentile(_idleBetweenChunks, p);
+
+    public double IdleBetweenChunksMean
+    {
+        get { lock (_lock) return _idleBetweenChunks.Count == 0 ? double.NaN : _idleBetweenChunks.Average(); }
+    }
+
+    public double StartAndFinishMsPerVideo
+    {
+        get { lock (_lock) return _videos == 0 ? double.NaN : (_startMs + _finishMs) / _videos; }
+    }
+
+    private double Percentile(List<double> values, double p)
     {
         lock (_lock)
         {
-            if (_handOuts.Count == 0) return double.NaN;
-            var sorted = _handOuts.Order().ToArray();
+            if (values.Count == 0) return double.NaN;
+            var sorted = values.Order().ToArray();
             return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-        }
-    }
-
-    /// <summary>Per chunk: the chunk's own bookkeeping (blob write, renewal, report) plus its share of the per-video
-    /// start and end (Started/Completed reports, lease end).</summary>
-    public double OrchestrationMsPerChunk
-    {
-        get
-        {
-            lock (_lock) return _chunks == 0 ? double.NaN : (_chunkOrchestrationMs + _videoOrchestrationMs) / _chunks;
         }
     }
 }

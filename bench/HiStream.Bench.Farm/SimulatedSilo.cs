@@ -4,16 +4,22 @@ using HiStream.Abstractions.Queue;
 using HiStream.Abstractions.Videos;
 using HiStream.Grains.Queue;
 using HiStream.Grains.Storage;
+using HiStream.Grains.Videos;
 
 namespace HiStream.Bench.Farm;
 
 /// <summary>One simulated render silo: the production lease path (<see cref="PartitionedLeaser"/>: peek every
-/// partition, lease from the best), then per video the protocol a real video runs: Started report, and per chunk the
-/// fake engine's fixed time, the chunk written to blob storage, a lease renewal and a one-way Chunk notification; at
-/// the end a one-way Completed notification and the lease ended with the outcome (stored by the partition). It times the hand-outs and the orchestration around each chunk.</summary>
+/// partition, lease from the best), then per video the storage and grain calls a real <c>VideoGrain</c> makes, in
+/// the same order: the Started report and the stored-chunk listing; per chunk the fake engine's fixed time, then
+/// (not awaited, as in production) the lease renewal, and, behind the next chunk's render
+/// (<see cref="ChunkWriteBehind"/>), the chunk's blob, the video's state blob and a one-way Chunk notification; at
+/// the end the metadata blob, the results line, the final state blob, a one-way Completed notification and the
+/// lease's end. It times the hand-outs, the device's idle time between chunks and the per-video start and finish.</summary>
 public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, PartitionedLeaser queue, IBlobStore blobs, string container,
     FixedTimeEngine engine, int chunksPerVideo, BenchStats stats)
 {
+    private const string StateContainer = "bench-video-state";
+
     public async Task RunAsync(Func<bool> moreWork, CancellationToken cancellationToken)
     {
         var running = new List<Task>();
@@ -40,26 +46,42 @@ public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, 
     {
         var job = grains.GetGrain<IJobGrain>(lease.JobId);
         var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
+        var folder = $"{lease.JobId}/{videoId}";
         VideoReport Report(ProgressKind kind, int done) => new(lease.ItemIndex, videoId, kind, done, chunksPerVideo, 0, name, null) { Attempt = lease.Attempt, Generation = lease.Generation };
-        var partition = FarmQueue.Partition(grains, lease.Partition);
+        Task WriteState(int chunksDone, string state) =>
+            blobs.PutAsync(StateContainer, $"{folder}.json", BinaryData.FromString($"{{\"state\":\"{state}\",\"chunksDone\":{chunksDone}}}"), "application/json", cancellationToken);
 
-        var orchestration = Stopwatch.StartNew();
+        var start = Stopwatch.StartNew();
         await job.ReportAsync(Report(ProgressKind.Started, 0));
-        stats.Orchestration(orchestration.Elapsed.TotalMilliseconds, chunk: false);
+        await foreach (var _ in blobs.ListAsync(container, $"{folder}/chunks/", cancellationToken)) { } // resume point
+        stats.VideoStart(start.Elapsed.TotalMilliseconds);
+
+        var writes = new ChunkWriteBehind();
+        Stopwatch? idle = null;
         for (int c = 0; c < chunksPerVideo; c++)
         {
+            if (idle is not null) stats.DeviceIdleBetweenChunks(idle.Elapsed.TotalMilliseconds);
             var bytes = await engine.RenderChunkAsync(lease.ItemIndex * 1000 + c, cancellationToken);
-            orchestration.Restart();
-            await blobs.PutAsync(container, $"{lease.JobId}/{videoId}/chunks/{c:D4}.bin", BinaryData.FromBytes(bytes), "application/octet-stream", cancellationToken);
-            await partition.RenewAsync(lease.LeaseId);
-            await job.NotifyAsync(Report(ProgressKind.Chunk, c + 1));
-            stats.Orchestration(orchestration.Elapsed.TotalMilliseconds, chunk: true);
+            idle = Stopwatch.StartNew();
+            _ = FarmQueue.Partition(grains, lease.Partition).RenewAsync(lease.LeaseId); // looked at by the next chunk in production
+            int done = c + 1;
+            await writes.StartAsync(async () =>
+            {
+                await blobs.PutAsync(container, $"{folder}/chunks/{done - 1:D4}.bin", BinaryData.FromBytes(bytes), "application/octet-stream", cancellationToken);
+                await WriteState(done, "rendering");
+                await job.NotifyAsync(Report(ProgressKind.Chunk, done));
+            });
         }
-        orchestration.Restart();
+
+        var finish = Stopwatch.StartNew();
+        await writes.FlushAsync();
+        await blobs.PutAsync(container, $"{folder}/metadata.json", BinaryData.FromString($"{{\"id\":\"{videoId}\"}}"), "application/json", cancellationToken);
+        await blobs.AppendAsync(container, $"{lease.JobId}/results.jsonl", BinaryData.FromString($"{{\"id\":\"{videoId}\"}}\n"), cancellationToken);
+        await WriteState(chunksPerVideo, "completed");
         var completed = Report(ProgressKind.Completed, chunksPerVideo);
         await job.NotifyAsync(completed);
         await queue.EndAsync(lease, LeaseOutcome.Done, null, final: completed);
-        stats.Orchestration(orchestration.Elapsed.TotalMilliseconds, chunk: false);
+        stats.VideoFinish(finish.Elapsed.TotalMilliseconds);
         stats.VideoDone();
     }
 }

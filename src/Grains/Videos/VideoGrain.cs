@@ -230,6 +230,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         string outcome = "failed";
         string? error = null;
         VideoReport? final = null; // the outcome the lease's end carries to the partition, which keeps it until the job has it
+        var writes = new ChunkWriteBehind();
         var abort = _abort!.Token;
         using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
         try
@@ -246,7 +247,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             Video.ChunksTotal = session.ChunkCount;
             Video.ChunksDone = stored;
             Video.Chunks.RemoveAll(c => c.Index >= stored);
-            int framesSoFar = Video.Chunks.Sum(c => c.Frames);
+            int next = stored;
             var renewal = _leases.Renew(lease); // progress: the session is open
 
             while (true)
@@ -264,38 +265,15 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 }
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var chunk = await WatchdogAsync($"chunk {Video.ChunksDone}", session.NextAsync(device.Token));
+                var chunk = await WatchdogAsync($"chunk {next}", session.NextAsync(device.Token));
                 if (chunk is null) break;
-                var write = Stopwatch.StartNew();
-                long before = outputs.BytesWritten;
-                var chunkMetadata = new Dictionary<string, string>
-                {
-                    ["job"] = jobId, ["video"] = videoId, ["chunk"] = chunk.Index.ToString(), ["first_latent_frame"] = chunk.FirstLatentFrame.ToString(),
-                    ["model_hash"] = info.ModelHash, ["seed"] = item.Settings.Seed.ToString(),
-                };
-                await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel)); // create-only writes: a retry is safe
-                _metrics.BytesWritten(outputs.BytesWritten - before);
-                Video.Chunks.Add(new ChunkRecord
-                {
-                    Index = chunk.Index,
-                    FirstLatentFrame = chunk.FirstLatentFrame,
-                    DenoiseSeconds = chunk.Denoise.TotalSeconds,
-                    CacheUpdateSeconds = chunk.CacheUpdate.TotalSeconds,
-                    DecodeSeconds = chunk.Decode.TotalSeconds,
-                    WriteSeconds = write.Elapsed.TotalSeconds,
-                    ModelPasses = chunk.ModelPasses,
-                    Frames = chunk.FrameCount,
-                    Silo = _silo.Name,
-                    FinishedAt = _time.GetUtcNow(),
-                });
-                framesSoFar += chunk.FrameCount;
-                Video.ChunksDone = chunk.Index + 1;
-                await WriteStateAsync();
-                _metrics.ChunkRendered(sw.Elapsed.TotalSeconds, chunk.FrameCount);
-                renewal = _leases.Renew(lease); // each finished chunk keeps the lease alive; a hung device call lets it expire
-                // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
-                await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, Video.ChunksDone, Video.ChunksTotal, null) with { ChunkSeconds = sw.Elapsed.TotalSeconds });
+                var computed = sw.Elapsed;
+                next = chunk.Index + 1;
+                renewal = _leases.Renew(lease); // each rendered chunk keeps the lease alive; a hung device call lets it expire
+                // The device goes on with the next chunk while this one is stored: storage time is off the device's path.
+                await writes.StartAsync(() => StoreChunkAsync(chunk, computed, lease, item, info, outputs, jobGrain, cancel));
             }
+            await writes.FlushAsync();
 
             if (suspended)
             {
@@ -306,6 +284,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 return;
             }
 
+            int framesSoFar = Video.Chunks.Sum(c => c.Frames);
             long beforeFinish = outputs.BytesWritten;
             var settings = item.Settings;
             var finishedAt = _time.GetUtcNow();
@@ -336,6 +315,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         catch (OperationCanceledException) when (abort.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
             // The drain's grace ran out mid-chunk: the chunk is abandoned, the stored ones stay, another silo resumes.
+            await TryAsync(writes.FlushAsync); // the chunk rendered before it is kept
             suspended = true;
             outcome = "suspended";
             Video.State = VideoState.Pending;
@@ -344,6 +324,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && _superseded)
         {
+            await TryAsync(writes.FlushAsync);
             suspended = true;
             outcome = "suspended";
             Video.State = VideoState.Pending;
@@ -351,6 +332,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            await TryAsync(writes.FlushAsync);
             outcome = "cancelled";
             Video.State = VideoState.Cancelled;
             Video.CancelReported = true;
@@ -367,6 +349,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         catch (Exception ex)
         {
             deviceHung = ex is DeviceWatchdogException;
+            await TryAsync(writes.FlushAsync);
             _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, Video.ChunksDone, lease.Attempt, lease.MaxAttempts);
             Video.State = VideoState.Failed;
             Video.Error = ex.Message;
@@ -384,6 +367,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             // A wedged device never runs the disposal: don't wait for it (the silo is unhealthy and will be restarted).
             if (session is not null && !deviceHung) await TryAsync(async () => await session.DisposeAsync());
+            await TryAsync(writes.FlushAsync);
             outputs.Dispose();
             _render = null;
             _lease = null;
@@ -397,6 +381,41 @@ public sealed class VideoGrain : Grain, IVideoGrain
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
+    }
+
+    /// <summary>Stores one rendered chunk (latents and segment, create-only so a retry is safe), records it in the
+    /// video's state and tells the job. Runs while the device renders the next chunk.</summary>
+    private async Task StoreChunkAsync(RenderedChunk chunk, TimeSpan computed, WorkLease lease, Abstractions.Jobs.JobItem item, EngineInfo info,
+        VideoOutputs outputs, IJobGrain jobGrain, CancellationToken cancel)
+    {
+        var (jobId, videoId) = Key;
+        var write = Stopwatch.StartNew();
+        long before = outputs.BytesWritten;
+        var chunkMetadata = new Dictionary<string, string>
+        {
+            ["job"] = jobId, ["video"] = videoId, ["chunk"] = chunk.Index.ToString(), ["first_latent_frame"] = chunk.FirstLatentFrame.ToString(),
+            ["model_hash"] = info.ModelHash, ["seed"] = item.Settings.Seed.ToString(),
+        };
+        await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel));
+        _metrics.BytesWritten(outputs.BytesWritten - before);
+        Video.Chunks.Add(new ChunkRecord
+        {
+            Index = chunk.Index,
+            FirstLatentFrame = chunk.FirstLatentFrame,
+            DenoiseSeconds = chunk.Denoise.TotalSeconds,
+            CacheUpdateSeconds = chunk.CacheUpdate.TotalSeconds,
+            DecodeSeconds = chunk.Decode.TotalSeconds,
+            WriteSeconds = write.Elapsed.TotalSeconds,
+            ModelPasses = chunk.ModelPasses,
+            Frames = chunk.FrameCount,
+            Silo = _silo.Name,
+            FinishedAt = _time.GetUtcNow(),
+        });
+        Video.ChunksDone = chunk.Index + 1;
+        await WriteStateAsync();
+        _metrics.ChunkRendered(computed.TotalSeconds, chunk.FrameCount);
+        // One-way: a cancel reaches the video by its CancelAsync, or by the lease renewal answering false.
+        await NotifyAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Chunk, Video.ChunksDone, Video.ChunksTotal, null) with { ChunkSeconds = computed.TotalSeconds });
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
