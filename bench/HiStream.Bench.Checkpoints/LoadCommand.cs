@@ -11,6 +11,7 @@ internal static class LoadCommand
 {
     public const int RefusedExitCode = 3;
     public const string RefusedTag = "REFUSED ";
+    private const long FingerprintChunk = 1 << 24;
 
     public static int Run(ReaderKind reader, string path)
     {
@@ -45,8 +46,14 @@ internal static class LoadCommand
         double sum = 0;
         foreach (var (_, t) in tensors.OrderBy(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal) ? kv.Key[6..] : kv.Key, StringComparer.Ordinal))
         {
-            using var s = t.sum(type: torch.ScalarType.Float64); // accumulates in float64 without a float64 copy
-            sum += s.item<double>();
+            using var flat = t.reshape(-1);
+            for (long i = 0; i < flat.shape[0]; i += FingerprintChunk) // chunks: a float64 copy of a 2 GB tensor would dwarf the load
+            {
+                using var chunk = flat.narrow(0, i, Math.Min(FingerprintChunk, flat.shape[0] - i));
+                using var wide = chunk.to(torch.ScalarType.Float64);
+                using var s = wide.sum();
+                sum += s.item<double>();
+            }
         }
         return sum;
     }

@@ -5,7 +5,13 @@
 matrices in bfloat16, biases, norms and modulations in float32 (about 2.8 GB). Random values, fixed seed.
 Needs Debian's python3-torch: run with /usr/bin/python3.
 
-usage: make-checkpoint.py OUT.pt [--layers 30]
+With --all-three the file also holds "generator" and "critic" (same shapes, other values), as the real
+self_forcing_dmd.pt does.
+
+With --umt5-embedding it holds only umT5-XXL's token embedding, [256384, 4096] bfloat16 (2.1 GB in one storage).
+With --views it holds a 3x4 float matrix, its transpose and its row 1, three views of one storage.
+
+usage: make-checkpoint.py OUT.pt [--layers 30] [--all-three | --umt5-embedding | --views]
 """
 import argparse
 
@@ -48,15 +54,32 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--layers", type=int, default=30)
+    ap.add_argument("--all-three", action="store_true")
+    ap.add_argument("--umt5-embedding", action="store_true")
+    ap.add_argument("--views", action="store_true")
     args = ap.parse_args()
+    if args.umt5_embedding:
+        w = torch.empty(256384, 4096, dtype=torch.bfloat16).normal_(0, 0.02, generator=torch.Generator().manual_seed(12))
+        torch.save({"token_embedding.weight": w}, args.out)
+        print(f"{args.out}: one [256384, 4096] bfloat16 tensor, {w.numel() * 2 / 1e9:.2f} GB")
+        return
+    if args.views:
+        m = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+        torch.save({"generator_ema": {"whole": m, "transposed": m.t(), "row1": m[1]}}, args.out)
+        print(f"{args.out}: three views of one storage; values sum to {(m.sum() * 2 + m[1].sum()).item()}")
+        return
     gen = torch.Generator().manual_seed(12)
-    state = {}
-    for name, shape in wan_shapes(args.layers).items():
-        dtype = torch.bfloat16 if len(shape) >= 2 and shape[0] > 1 else torch.float32
-        state["model." + name] = (torch.randn(shape, generator=gen) * 0.02).to(dtype)
-    torch.save({"generator_ema": state}, args.out)
-    total = sum(t.numel() * t.element_size() for t in state.values())
-    print(f"{args.out}: {len(state)} tensors, {total / 1e9:.2f} GB of tensor data")
+    names = ["generator", "critic", "generator_ema"] if args.all_three else ["generator_ema"]
+    checkpoint = {}
+    for sub in names:
+        state = {}
+        for name, shape in wan_shapes(args.layers).items():
+            dtype = torch.bfloat16 if len(shape) >= 2 and shape[0] > 1 else torch.float32
+            state["model." + name] = (torch.randn(shape, generator=gen) * 0.02).to(dtype)
+        checkpoint[sub] = state
+    torch.save(checkpoint, args.out)
+    total = sum(t.numel() * t.element_size() for state in checkpoint.values() for t in state.values())
+    print(f"{args.out}: {', '.join(names)}: {len(state)} tensors each, {total / 1e9:.2f} GB of tensor data")
 
 
 if __name__ == "__main__":
