@@ -100,10 +100,10 @@ internal sealed class PickleMachine
                 case (byte)'1': PopToMark(at); break; // POP_MARK
                 case (byte)'2': Push(Peek(at)); break; // DUP
                 case (byte)'q': _memo[ReadByte()] = Peek(at); break; // BINPUT
-                case (byte)'r': _memo[ReadLength(4, at)] = Peek(at); break; // LONG_BINPUT
+                case (byte)'r': _memo[ReadMemoIndex()] = Peek(at); break; // LONG_BINPUT
                 case 0x94: _memo[_memo.Count] = Peek(at); break; // MEMOIZE
                 case (byte)'h': Push(MemoGet(ReadByte(), at)); break; // BINGET
-                case (byte)'j': Push(MemoGet(ReadLength(4, at), at)); break; // LONG_BINGET
+                case (byte)'j': Push(MemoGet(ReadMemoIndex(), at)); break; // LONG_BINGET
                 case (byte)'c': // GLOBAL
                 {
                     var module = ReadLine(at);
@@ -210,6 +210,9 @@ internal sealed class PickleMachine
         if (n < 0 || n > _data.Length) throw Error(at, $"length {n} runs past the end of the pickle");
         return (int)n;
     }
+
+    /// <summary>Any 32-bit index is valid; the memo is a dictionary, so a huge one costs no memory.</summary>
+    private long ReadMemoIndex() => BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4));
 
     private long ReadLong(int at, int n)
     {

@@ -99,17 +99,34 @@ internal static class TorchPickleGlobals
         throw new InvalidDataException($"{source}: unsupported OrderedDict arguments.");
     }
 
+    /// <summary>
+    /// The view must stay inside its storage and hold no more elements than it: an expanded (stride 0) view of a
+    /// tiny storage would otherwise become gigabytes when made contiguous. Checked arithmetic: a huge size times
+    /// a huge stride must not wrap around to a small index.
+    /// </summary>
     private static TensorRef CheckBounds(TensorRef t, string source)
     {
         if (t.StorageOffset < 0 || t.Shape.Any(s => s < 0) || t.Strides.Any(s => s < 0))
             throw new InvalidDataException($"{source}: tensor view has a negative offset, size or stride.");
-        if (t.ElementCount == 0) return t;
-        long last = t.StorageOffset;
-        for (int i = 0; i < t.Shape.Length; i++) last += (t.Shape[i] - 1) * t.Strides[i];
+        string view = $"tensor view (offset {t.StorageOffset}, size [{string.Join(",", t.Shape)}], stride [{string.Join(",", t.Strides)}])";
+        long count, last;
+        try
+        {
+            count = t.Shape.Aggregate(1L, (a, b) => checked(a * b));
+            if (count == 0) return t;
+            last = t.StorageOffset;
+            for (int i = 0; i < t.Shape.Length; i++) last = checked(last + (t.Shape[i] - 1) * t.Strides[i]);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{source}: {view} overflows 64-bit element indices.");
+        }
         if (last >= t.Storage.ElementCount)
+            throw new InvalidDataException($"{source}: {view} reaches element {last} of storage '{t.Storage.Key}', which has {t.Storage.ElementCount}.");
+        if (count > t.Storage.ElementCount)
             throw new InvalidDataException(
-                $"{source}: tensor view (offset {t.StorageOffset}, size [{string.Join(",", t.Shape)}], stride [{string.Join(",", t.Strides)}]) " +
-                $"reaches element {last} of storage '{t.Storage.Key}', which has {t.Storage.ElementCount}.");
+                $"{source}: {view} has {count} elements, more than its storage '{t.Storage.Key}' holds ({t.Storage.ElementCount}): " +
+                "an expanded or overlapping view. Re-save it with .contiguous().");
         return t;
     }
 

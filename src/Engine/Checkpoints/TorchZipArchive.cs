@@ -13,6 +13,12 @@ namespace HiStream.Engine.Checkpoints;
 /// </summary>
 internal sealed class TorchZipArchive : IDisposable
 {
+    /// <summary>
+    /// torch.save stores records uncompressed; a deflated record may expand at most this much (random weights
+    /// barely compress), so a few compressed megabytes cannot claim gigabytes of memory (a zip bomb).
+    /// </summary>
+    private const long MaxExpansion = 100;
+
     private readonly FileStream _file;
     private readonly ZipArchive _zip;
     private readonly string _prefix;
@@ -50,10 +56,11 @@ internal sealed class TorchZipArchive : IDisposable
     {
         var entry = _zip.GetEntry($"{_prefix}data/{s.Key}")
             ?? throw new InvalidDataException($"{Path}: storage record '{_prefix}data/{s.Key}' is missing from the archive.");
+        RefuseZipBomb(entry);
         long elementSize = TensorMemory.ElementSize(s.DType);
+        if (s.ElementCount > entry.Length / elementSize) // division: a huge element count must not overflow
+            throw new InvalidDataException($"{Path}: storage '{s.Key}' has {entry.Length} bytes, too few for its {s.ElementCount} {s.DType} elements.");
         long bytes = s.ElementCount * elementSize;
-        if (entry.Length < bytes)
-            throw new InvalidDataException($"{Path}: storage '{s.Key}' has {entry.Length} bytes, its {s.ElementCount} {s.DType} elements need {bytes}.");
         var t = torch.empty(s.ElementCount, s.DType);
         if (bytes == 0) return t;
         try
@@ -112,6 +119,7 @@ internal sealed class TorchZipArchive : IDisposable
     private byte[] ReadSmallEntry(ZipArchiveEntry e)
     {
         if (e.Length > int.MaxValue) throw new InvalidDataException($"{Path}: record '{e.FullName}' is too large ({e.Length} bytes).");
+        RefuseZipBomb(e);
         var buf = new byte[e.Length];
         try
         {
@@ -123,6 +131,14 @@ internal sealed class TorchZipArchive : IDisposable
             throw new InvalidDataException($"{Path}: cannot read record '{e.FullName}' (truncated or corrupt file?): {ex.Message}", ex);
         }
         return buf;
+    }
+
+    private void RefuseZipBomb(ZipArchiveEntry e)
+    {
+        if (e.Length > MaxExpansion * e.CompressedLength + (1 << 20))
+            throw new InvalidDataException(
+                $"{Path}: record '{e.FullName}' expands from {e.CompressedLength} to {e.Length} bytes, more than {MaxExpansion}x (a zip bomb?). " +
+                "torch.save stores records uncompressed; re-save the checkpoint with torch.save.");
     }
 
     /// <summary>('storage', storage_type, key, location, numel) -> one shared <see cref="StorageRef"/> per key.</summary>
