@@ -19,12 +19,15 @@ public sealed class FarmOptions
     /// <summary>False on a silo that only hosts the queue and jobs (no renders are pulled there).</summary>
     public bool Render { get; set; } = true;
 
-    /// <summary>A lease runs this long past the video's last progress (each finished chunk renews it). Longer than
-    /// the slowest chunk; shorter means faster failover when a silo dies or a device call hangs.</summary>
+    /// <summary>A lease runs this long past its last renewal. The video renews it after opening and after every chunk,
+    /// and every third of this while a device call runs, so a chunk slower than the lease keeps it as long as the
+    /// watchdog (<see cref="DeviceCallTimeout"/>) allows; a hung call keeps it until the watchdog fails the video, and
+    /// the lease then ends as failed. Shorter means faster failover when a silo hangs as a whole (a dead silo's leases
+    /// end at its death declaration).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Leases are renewed by their video's progress (after opening and after every chunk), not on a clock.
-    /// This is how often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
+    /// <summary>Leases are renewed by their videos (see <see cref="LeaseDuration"/>), not on this clock. This is how
+    /// often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
     /// <see cref="LeaseDuration"/>).</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(20);
 

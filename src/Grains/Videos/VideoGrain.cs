@@ -88,8 +88,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             if (_lease is { } running && Supersedes(assignment.Lease, running))
             {
-                // The queue handed this item out again: the running attempt stopped making progress and lost its lease
-                // (a hung device call). Stop it; the new attempt starts once it has let go.
+                // The queue handed this item out again: the running attempt lost its lease (its renewals did not reach
+                // the partition in time). Stop it; the new attempt starts once it has let go.
                 _logger.LogWarning("Video {Key}: attempt {New} supersedes attempt {Old}; stopping the old render", this.GetPrimaryKeyString(), assignment.Lease.Attempt, running.Attempt);
                 _suspend = true;
                 _superseded = true;
@@ -234,6 +234,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         var writes = new ChunkWriteBehind();
         var abort = _abort!.Token;
         using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
+        var held = _leases.Keep(lease);
         try
         {
             var info = await DeviceCallAsync("load", () => _engine.LoadAsync(cancel), cancel);
@@ -244,16 +245,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
             cancel.ThrowIfCancellationRequested();
 
             var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
-            session = await DeviceCallAsync("open", () => WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token)), device.Token);
+            session = await DeviceCallAsync("open", () => held.HoldDuringAsync(WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token))), device.Token);
             Video.ChunksTotal = session.ChunkCount;
             Video.ChunksDone = stored;
             Video.Chunks.RemoveAll(c => c.Index >= stored);
             int next = stored;
-            var renewal = _leases.Renew(lease); // progress: the session is open
+            held.Renew(); // progress: the session is open
 
             while (true)
             {
-                if (renewal.IsCompletedSuccessfully && !renewal.Result)
+                if (held.IsLost)
                 {
                     // The queue no longer knows this lease (it expired and the item went back): another silo may have it.
                     _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, Video.ChunksDone);
@@ -267,11 +268,11 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
                 var call = $"chunk {next}";
-                var chunk = await DeviceCallAsync(call, () => WatchdogAsync(call, session.NextAsync(device.Token)), device.Token);
+                var chunk = await DeviceCallAsync(call, () => held.HoldDuringAsync(WatchdogAsync(call, session.NextAsync(device.Token))), device.Token);
                 if (chunk is null) break;
                 var computed = sw.Elapsed;
                 next = chunk.Index + 1;
-                renewal = _leases.Renew(lease); // each rendered chunk keeps the lease alive; a hung device call lets it expire
+                held.Renew(); // progress: a chunk was rendered
                 // The device goes on with the next chunk while this one is stored: storage time is off the device's path.
                 await writes.StartAsync(() => StoreChunkAsync(chunk, computed, lease, item, info, outputs, jobGrain, cancel));
             }

@@ -112,8 +112,9 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// (<see cref="RenderFailure.Device"/>) counts toward it. A failure around the device
     /// (<see cref="RenderFailure.Infrastructure"/>: storage, reports, queue calls, after their retries) neither counts
     /// nor resets: a storage brownout must not stop every silo of the farm, and must not hide a device that also fails
-    /// the videos the brownout spares. Leases are renewed by the videos' progress (<see cref="LeaseRenewals"/>), not by
-    /// the silo, so a hung device call loses its lease.</summary>
+    /// the videos the brownout spares. Leases are held by the videos themselves (<see cref="LeaseKeeper"/>), not by
+    /// the silo: a device call that hangs keeps its lease until the watchdog fails its video, and a silo that stops as
+    /// a whole loses its leases by expiry or at its death declaration.</summary>
     public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, RenderFailure? failure, VideoReport? final = null)
     {
         if (outcome == LeaseOutcome.Done) _health.VideoCompleted();
