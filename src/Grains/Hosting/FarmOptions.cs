@@ -28,7 +28,7 @@ public sealed class FarmOptions
 
     /// <summary>Leases are renewed by their videos (see <see cref="LeaseDuration"/>), not on this clock. This is how
     /// often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
-    /// <see cref="LeaseDuration"/>).</summary>
+    /// <see cref="LeaseDuration"/>); a value not shorter than <see cref="LeaseDuration"/> is refused at start.</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Queue partitions (grains 0..N-1). Items of a job are striped over them. Fixed for the life of the
