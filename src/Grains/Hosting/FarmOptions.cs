@@ -80,17 +80,19 @@ public sealed class FarmOptions
     /// terminationGracePeriodSeconds.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>Breaker: after this many videos in a row fail on a silo it stops pulling and turns not-ready
-    /// (0 = never).</summary>
+    /// <summary>Breaker: after this many videos in a row fail on a silo because of its device (a device call threw
+    /// or outlived the watchdog) it stops pulling and turns not-ready (0 = never). Failures of storage, reports or
+    /// queue calls are not counted.</summary>
     public int FailureBreakerThreshold { get; set; } = 5;
 
     /// <summary>Breaker: how long an open breaker (failures in a row) waits before the silo tries work again. One more
-    /// failure then opens it for another cooldown; a success closes it. A storage outage longer than the retries can
-    /// fail a few videos on every silo: without this the whole farm would stop until its pods were restarted.</summary>
+    /// failure then opens it for another cooldown; a success closes it, so a device fault that passes (a driver
+    /// reset, memory pressure) does not keep the silo out until its pod is restarted.</summary>
     public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Watchdog: a device call (open a video, render a chunk) that takes longer fails its video and marks
-    /// the silo unhealthy (not ready, not live). Set it well above the slowest chunk the farm renders.</summary>
+    /// the silo unhealthy (not ready, not live); until then the video keeps its lease. Set it well above the slowest
+    /// chunk the farm renders.</summary>
     public TimeSpan DeviceCallTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Attempts of a grain-state write, job report or queue call that fails transiently (see
