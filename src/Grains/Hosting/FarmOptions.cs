@@ -19,13 +19,16 @@ public sealed class FarmOptions
     /// <summary>False on a silo that only hosts the queue and jobs (no renders are pulled there).</summary>
     public bool Render { get; set; } = true;
 
-    /// <summary>A lease runs this long past the video's last progress (each finished chunk renews it). Longer than
-    /// the slowest chunk; shorter means faster failover when a silo dies or a device call hangs.</summary>
+    /// <summary>A lease runs this long past its last renewal. The video renews it after opening and after every chunk,
+    /// and every third of this while a device call runs, so a chunk slower than the lease keeps it as long as the
+    /// watchdog (<see cref="DeviceCallTimeout"/>) allows; a hung call keeps it until the watchdog fails the video, and
+    /// the lease then ends as failed. Shorter means faster failover when a silo hangs as a whole (a dead silo's leases
+    /// end at its death declaration).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Leases are renewed by their video's progress (after opening and after every chunk), not on a clock.
-    /// This is how often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
-    /// <see cref="LeaseDuration"/>).</summary>
+    /// <summary>Leases are renewed by their videos (see <see cref="LeaseDuration"/>), not on this clock. This is how
+    /// often each queue partition sweeps for expired leases and passed deadlines (at most a quarter of
+    /// <see cref="LeaseDuration"/>); a value not shorter than <see cref="LeaseDuration"/> is refused at start.</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Queue partitions (grains 0..N-1). Items of a job are striped over them. Fixed for the life of the
@@ -77,17 +80,19 @@ public sealed class FarmOptions
     /// terminationGracePeriodSeconds.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>Breaker: after this many videos in a row fail on a silo it stops pulling and turns not-ready
-    /// (0 = never).</summary>
+    /// <summary>Breaker: after this many videos in a row fail on a silo because of its device (a device call threw
+    /// or outlived the watchdog) it stops pulling and turns not-ready (0 = never). Failures of storage, reports or
+    /// queue calls are not counted.</summary>
     public int FailureBreakerThreshold { get; set; } = 5;
 
     /// <summary>Breaker: how long an open breaker (failures in a row) waits before the silo tries work again. One more
-    /// failure then opens it for another cooldown; a success closes it. A storage outage longer than the retries can
-    /// fail a few videos on every silo: without this the whole farm would stop until its pods were restarted.</summary>
+    /// failure then opens it for another cooldown; a success closes it, so a device fault that passes (a driver
+    /// reset, memory pressure) does not keep the silo out until its pod is restarted.</summary>
     public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Watchdog: a device call (open a video, render a chunk) that takes longer fails its video and marks
-    /// the silo unhealthy (not ready, not live). Set it well above the slowest chunk the farm renders.</summary>
+    /// the silo unhealthy (not ready, not live); until then the video keeps its lease. Set it well above the slowest
+    /// chunk the farm renders.</summary>
     public TimeSpan DeviceCallTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Attempts of a grain-state write, job report or queue call that fails transiently (see

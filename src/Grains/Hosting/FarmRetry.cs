@@ -20,17 +20,19 @@ public sealed class FarmRetry
     /// that threw it has deactivated, and the next attempt reaches a fresh activation).</param>
     public FarmRetry(FarmOptions options, Func<Exception, bool> shouldRetry)
     {
-        Pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder();
+        // One attempt (or fewer) means no retry: Polly's retry strategy refuses zero retries.
+        if (options.RetryAttempts > 1)
+            builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, options.RetryAttempts - 1),
+                MaxRetryAttempts = options.RetryAttempts - 1,
                 Delay = TimeSpan.FromMilliseconds(250),
                 MaxDelay = options.RetryMaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldHandle = new PredicateBuilder().Handle(shouldRetry),
-            })
-            .Build();
+            });
+        Pipeline = builder.Build();
     }
 
     public ResiliencePipeline Pipeline { get; }

@@ -8,6 +8,7 @@ using HiStream.Grains.Telemetry;
 using HiStream.Grains.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace HiStream.Grains.Hosting;
@@ -21,8 +22,9 @@ public static class FarmSiloBuilderExtensions
     public static ISiloBuilder AddHiStreamFarm(this ISiloBuilder builder, Action<FarmOptions>? configure = null)
     {
         var services = builder.Services;
-        var options = services.AddOptions<FarmOptions>();
+        var options = services.AddOptions<FarmOptions>().ValidateOnStart();
         if (configure is not null) options.Configure(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FarmOptions>, FarmOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<FarmMetrics>();

@@ -88,8 +88,8 @@ public sealed class VideoGrain : Grain, IVideoGrain
         {
             if (_lease is { } running && Supersedes(assignment.Lease, running))
             {
-                // The queue handed this item out again: the running attempt stopped making progress and lost its lease
-                // (a hung device call). Stop it; the new attempt starts once it has let go.
+                // The queue handed this item out again: the running attempt lost its lease (its renewals did not reach
+                // the partition in time). Stop it; the new attempt starts once it has let go.
                 _logger.LogWarning("Video {Key}: attempt {New} supersedes attempt {Old}; stopping the old render", this.GetPrimaryKeyString(), assignment.Lease.Attempt, running.Attempt);
                 _suspend = true;
                 _superseded = true;
@@ -229,13 +229,15 @@ public sealed class VideoGrain : Grain, IVideoGrain
         bool suspended = false, deviceHung = false;
         string outcome = "failed";
         string? error = null;
+        RenderFailure? failure = null;
         VideoReport? final = null; // the outcome the lease's end carries to the partition, which keeps it until the job has it
         var writes = new ChunkWriteBehind();
         var abort = _abort!.Token;
         using var device = CancellationTokenSource.CreateLinkedTokenSource(cancel, abort); // a device call stops on cancel or on the drain's deadline
+        var held = _leases.Keep(lease);
         try
         {
-            var info = await _engine.LoadAsync(cancel);
+            var info = await DeviceCallAsync("load", () => _engine.LoadAsync(cancel), cancel);
             int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
             if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, Video.ChunksTotal,
                     (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
@@ -243,16 +245,16 @@ public sealed class VideoGrain : Grain, IVideoGrain
             cancel.ThrowIfCancellationRequested();
 
             var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
-            session = await WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token));
+            session = await DeviceCallAsync("open", () => held.HoldDuringAsync(WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token))), device.Token);
             Video.ChunksTotal = session.ChunkCount;
             Video.ChunksDone = stored;
             Video.Chunks.RemoveAll(c => c.Index >= stored);
             int next = stored;
-            var renewal = _leases.Renew(lease); // progress: the session is open
+            held.Renew(); // progress: the session is open
 
             while (true)
             {
-                if (renewal.IsCompletedSuccessfully && !renewal.Result)
+                if (held.IsLost)
                 {
                     // The queue no longer knows this lease (it expired and the item went back): another silo may have it.
                     _logger.LogWarning("Video {Job}/{Video}: lease {Lease} was lost; stopping at chunk {Chunk} (its chunks are stored)", jobId, videoId, lease.LeaseId, Video.ChunksDone);
@@ -265,11 +267,12 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 }
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var chunk = await WatchdogAsync($"chunk {next}", session.NextAsync(device.Token));
+                var call = $"chunk {next}";
+                var chunk = await DeviceCallAsync(call, () => held.HoldDuringAsync(WatchdogAsync(call, session.NextAsync(device.Token))), device.Token);
                 if (chunk is null) break;
                 var computed = sw.Elapsed;
                 next = chunk.Index + 1;
-                renewal = _leases.Renew(lease); // each rendered chunk keeps the lease alive; a hung device call lets it expire
+                held.Renew(); // progress: a chunk was rendered
                 // The device goes on with the next chunk while this one is stored: storage time is off the device's path.
                 await writes.StartAsync(() => StoreChunkAsync(chunk, computed, lease, item, info, outputs, jobGrain, cancel));
             }
@@ -349,6 +352,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
         catch (Exception ex)
         {
             deviceHung = ex is DeviceWatchdogException;
+            failure = ex is DeviceCallException or DeviceWatchdogException ? RenderFailure.Device : RenderFailure.Infrastructure;
             await TryAsync(writes.FlushAsync);
             _logger.LogError(ex, "Video {Job}/{Video} failed at chunk {Chunk} (attempt {Attempt} of {Max})", jobId, videoId, Video.ChunksDone, lease.Attempt, lease.MaxAttempts);
             Video.State = VideoState.Failed;
@@ -377,7 +381,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             _abort = null;
             if (outcome != "suspended") _metrics.VideoEnded(outcome);
             var end = suspended ? LeaseOutcome.Returned : outcome == "failed" ? LeaseOutcome.Failed : LeaseOutcome.Done;
-            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error, final));
+            await TryAsync(() => _worker.VideoEndedAsync(lease, end, error, failure, final));
             DelayDeactivation(TimeSpan.Zero);
             DeactivateOnIdle(); // the caches are gone; the next call may place the grain anywhere
         }
@@ -444,6 +448,20 @@ public sealed class VideoGrain : Grain, IVideoGrain
     /// <summary>An outcome report must arrive: it is retried through failovers and storage faults (<see cref="FarmRetry"/>;
     /// the job counts it once however often it comes).</summary>
     private Task ReportEndAsync(IJobGrain job, VideoReport report) => _retry.ExecuteAsync(() => job.ReportAsync(report)).AsTask();
+
+    /// <summary>Marks what <paramref name="call"/> throws as the device's failure (<see cref="DeviceCallException"/>),
+    /// except a cancellation asked for by <paramref name="token"/> and the watchdog's own error.</summary>
+    private static async Task<T> DeviceCallAsync<T>(string what, Func<Task<T>> call, CancellationToken token)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is not DeviceWatchdogException && !(ex is OperationCanceledException && token.IsCancellationRequested))
+        {
+            throw new DeviceCallException(what, ex);
+        }
+    }
 
     /// <summary>A device call bounded by <see cref="FarmOptions.DeviceCallTimeout"/>: past it the video fails and the
     /// silo is marked unhealthy (the call itself cannot be stopped; the device thread is wedged).</summary>

@@ -107,13 +107,20 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     }
 
     /// <summary>The video stopped: its slot is free, its lease ends at its partition (done; failed: retried after
-    /// a backoff or failed for good; returned: checkpointed for a drain), and the breaker counts the outcome. Leases
-    /// are renewed by the videos' progress (<see cref="LeaseRenewals"/>), not by the silo, so a hung device call loses
-    /// its lease.</summary>
-    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, VideoReport? final = null)
+    /// a backoff or failed for good; returned: checkpointed for a drain), and the breaker counts the outcome. A video
+    /// that ended done (completed, skipped or cancelled) resets the breaker's count; a failure of the device
+    /// (<see cref="RenderFailure.Device"/>) counts toward it. A failure around the device
+    /// (<see cref="RenderFailure.Infrastructure"/>: storage, reports, queue calls, after their retries) neither counts
+    /// nor resets: a storage brownout must not stop every silo of the farm, and must not hide a device that also fails
+    /// the videos the brownout spares. Leases are held by the videos themselves (<see cref="LeaseKeeper"/>), not by
+    /// the silo: a device call that hangs keeps its lease until the watchdog fails its video, and a silo that stops as
+    /// a whole loses its leases by expiry or at its death declaration.</summary>
+    public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, RenderFailure? failure, VideoReport? final = null)
     {
-        if (outcome == LeaseOutcome.Failed || (outcome == LeaseOutcome.Done && error is not null)) _health.VideoFailed(error ?? "unknown error");
-        else if (outcome == LeaseOutcome.Done) _health.VideoCompleted();
+        if (outcome == LeaseOutcome.Done) _health.VideoCompleted();
+        else if (outcome == LeaseOutcome.Failed && failure == RenderFailure.Infrastructure)
+            _logger.LogWarning("Job {Job} item {Item}: attempt {Attempt} failed outside the device; the breaker does not count it ({Error})", lease.JobId, lease.ItemIndex, lease.Attempt, error);
+        else if (outcome == LeaseOutcome.Failed) _health.VideoFailed(error ?? "unknown error");
         _slots.Release(lease.LeaseId);
         await _queue.EndAsync(lease, outcome, error, final: final);
         _wake.Release();

@@ -4,12 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace HiStream.Grains.Workers;
 
-/// <summary>The silo's breaker. After <see cref="FarmOptions.FailureBreakerThreshold"/> videos in a row fail here,
-/// or once a device call outlives <see cref="FarmOptions.DeviceCallTimeout"/> (watchdog), the silo is unhealthy: it
-/// stops pulling work and <c>/ready</c> answers 503, so a broken device stops eating the queue. Failures in a row
-/// half-open it after <see cref="FarmOptions.BreakerCooldown"/>: the silo takes work again, one more failure opens it
-/// again, a success closes it. A hung device call keeps it open (it also fails <c>/healthz</c>, so Kubernetes restarts
-/// the pod).</summary>
+/// <summary>The silo's breaker. After <see cref="FarmOptions.FailureBreakerThreshold"/> videos in a row fail here
+/// because of the device (the worker reports only those, see <see cref="RenderWorker.VideoEndedAsync"/>), or once a
+/// device call outlives <see cref="FarmOptions.DeviceCallTimeout"/> (watchdog), the silo is unhealthy: it stops pulling
+/// work and <c>/ready</c> answers 503, so a broken device stops eating the queue. Failures in a row half-open it after
+/// <see cref="FarmOptions.BreakerCooldown"/>: the silo takes work again, one more failure opens it again, a success
+/// closes it. A hung device call keeps it open (it also fails <c>/healthz</c>, so Kubernetes restarts the pod).</summary>
 public sealed class SiloHealth
 {
     private readonly FarmOptions _options;

@@ -9,16 +9,22 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HiStream.Farm.Tests.Cluster;
 
-/// <summary>Leases follow a video's progress: a device call that hangs stops the renewals, the lease expires and the
-/// item renders again with its next attempt.</summary>
+/// <summary>A video holds its lease while its device call runs, until the watchdog: a call that hangs keeps the lease
+/// past <c>Farm:LeaseDuration</c>, then the watchdog fails the video, its lease ends as failed, and the item renders
+/// again elsewhere with its next attempt.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class LeaseExpiryTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task AHungDeviceCallLosesItsLeaseAndTheVideoRendersAgain()
+    public async Task AHungDeviceCallHoldsItsLeaseUntilTheWatchdogAndTheVideoRendersAgainElsewhere()
     {
         var hang = new HangOnce();
-        await using var farm = await FarmCluster.StartAsync(azurite, [1, 1], o => o.LeaseDuration = TimeSpan.FromSeconds(6), settingsOverride: FarmCluster.LatentsOnly,
+        await using var farm = await FarmCluster.StartAsync(azurite, [1, 1], o =>
+            {
+                o.LeaseDuration = TimeSpan.FromSeconds(3);
+                o.LeaseRenewInterval = TimeSpan.FromMilliseconds(500);
+                o.DeviceCallTimeout = TimeSpan.FromSeconds(9); // three leases long
+            }, settingsOverride: FarmCluster.LatentsOnly,
             services: (_, s) => s.Replace(ServiceDescriptor.Singleton<IRenderEngine>(sp => new HangingEngine(sp.GetRequiredService<TorchRenderEngine>(), hang))));
         await farm.Submitter().SubmitAsync(Prompts.Job("hung"), ManifestSources.Inline(Prompts.Items(2)), default);
         var job = farm.Grains.GetGrain<IJobGrain>("hung");
@@ -28,6 +34,10 @@ public sealed class LeaseExpiryTests(AzuriteFixture azurite)
         Assert.Equal(JobState.Completed, done.State);
         Assert.Equal(2, done.Completed);
         Assert.True(hang.Hung);
+        // The first attempt ended at the watchdog, not by the lease's expiry.
+        var retried = await JobEvents.WaitForAsync(job, e => e.Kind == ProgressKind.Retrying && e.VideoId == second.VideoId, TimeSpan.FromSeconds(30));
+        Assert.Contains("watchdog", retried.Message);
+        Assert.NotEqual(retried.Silo, second.Silo);
         var meta = await Metadata.ReadAsync(farm.Blobs, farm.ResultsContainer, $"hung/{second.VideoId}");
         Assert.Equal(2, meta.Attempts);
         Assert.Equal(0, (await farm.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30))).LeasedItems);
