@@ -9,6 +9,9 @@ namespace HiStream.Farm.Tests.Deployment;
 /// gateway containers are found by container name ("silo", "gateway"). Each returns the problems it found.</summary>
 public static partial class FarmChecks
 {
+    /// <summary>The silo container's port for /metrics and the dashboard (src/Silo/Hosting/ManagementPort.cs).</summary>
+    public const string ManagementPortName = "management";
+
     /// <summary>Secrets the farm expects to exist outside the render (created once by the operator).</summary>
     public static readonly string[] ExternalSecretKeys = ["connectionString", "password"];
 
@@ -64,12 +67,18 @@ public static partial class FarmChecks
             {
                 Expect(ports, "orleans-silo", env, "Orleans__SiloPort", problems);
                 Expect(ports, "orleans-gateway", env, "Orleans__GatewayPort", problems);
+                Expect(ports, ManagementPortName, env, "Management__Port", problems);
+                var management = ports.GetValueOrDefault(ManagementPortName);
+                if (management == http) problems.Add($"silo: the management port is the http port {http}: /metrics and the dashboard would be public");
                 string? Annotation(string key) => pod.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
                 if (Annotation("prometheus.io/scrape") != "true") problems.Add("silo: no prometheus.io/scrape annotation");
-                if (Annotation("prometheus.io/port") != http.ToString(CultureInfo.InvariantCulture))
-                    problems.Add($"silo: prometheus.io/port '{Annotation("prometheus.io/port")}' is not the http port {http}");
-                if (!ServedPaths("silo").Contains(Annotation("prometheus.io/path") ?? ""))
-                    problems.Add($"silo: prometheus.io/path '{Annotation("prometheus.io/path")}' is not served");
+                if (Annotation("prometheus.io/port") != management.ToString(CultureInfo.InvariantCulture))
+                    problems.Add($"silo: prometheus.io/port '{Annotation("prometheus.io/port")}' is not the management port {management}");
+                if (!SiloManagementPaths().Contains(Annotation("prometheus.io/path") ?? ""))
+                    problems.Add($"silo: prometheus.io/path '{Annotation("prometheus.io/path")}' is not served on the management port");
+                foreach (var (probeName, probe) in Probes(c))
+                    if (probe?.HttpGet?.Port?.Value is { } target && (target == ManagementPortName || ParseInt(target) == management))
+                        problems.Add($"silo: the {probeName} probe targets the management port; probes belong on the http port");
             }
         }
         foreach (var service in m.All<V1Service>())
@@ -149,10 +158,16 @@ public static partial class FarmChecks
     public static IEnumerable<(string Name, V1Probe? Probe)> Probes(V1Container c) =>
         [("startup", c.StartupProbe), ("liveness", c.LivenessProbe), ("readiness", c.ReadinessProbe)];
 
-    /// <summary>HTTP paths the silo (src/Silo/Program.cs) or the gateway (src/Gateway/Api/GatewayApp.cs) map.</summary>
-    public static IReadOnlySet<string> ServedPaths(string component)
+    /// <summary>HTTP paths the silo (src/Silo/Program.cs) or the gateway (src/Gateway/Api/GatewayApp.cs) map on
+    /// their public HTTP port.</summary>
+    public static IReadOnlySet<string> ServedPaths(string component) =>
+        MappedPaths(component == "silo" ? "src/Silo/Program.cs" : "src/Gateway/Api/GatewayApp.cs");
+
+    /// <summary>HTTP paths the silo maps on its management port only (src/Silo/Hosting/ManagementEndpoints.cs).</summary>
+    public static IReadOnlySet<string> SiloManagementPaths() => MappedPaths("src/Silo/Hosting/ManagementEndpoints.cs");
+
+    private static HashSet<string> MappedPaths(string file)
     {
-        var file = component == "silo" ? "src/Silo/Program.cs" : "src/Gateway/Api/GatewayApp.cs";
         var text = File.ReadAllText(Path.Combine(RepoPaths.Root, file));
         var paths = new HashSet<string>(MapPath().Matches(text).Select(x => x.Groups[1].Value), StringComparer.Ordinal);
         if (text.Contains("MapPrometheusScrapingEndpoint()", StringComparison.Ordinal)) paths.Add("/metrics");

@@ -61,6 +61,7 @@ public sealed class ProcessFarm : IAsyncLifetime
         env["Orleans__SiloPort"] = Port(ServerProcess.FreePort());
         env["Orleans__GatewayPort"] = Port(ServerProcess.FreePort());
         env["ASPNETCORE_HTTP_PORTS"] = Port(http);
+        env["Management__Port"] = Port(ServerProcess.FreePort()); // silos side by side: not all on 9090
         env["POD_IP"] = "127.0.0.1";
         env["POD_NAME"] = name;
         env["Farm__Slots"] = "2";
