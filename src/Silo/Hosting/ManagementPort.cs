@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace HiStream.Silo.Hosting;
 
-/// <summary>The silo's management port: <c>/metrics</c> and the Orleans dashboard answer only there, so a
-/// NetworkPolicy can open it to Prometheus alone while the kubelet probes <c>/healthz</c> and <c>/ready</c> on the
-/// public HTTP port. <c>Management:Port</c> (default 9090); <c>Management:Dashboard</c> (default false) turns the
-/// dashboard on.</summary>
+/// <summary>The management port of a silo or the gateway: the silo's <c>/metrics</c> and Orleans dashboard, and the
+/// gateway's <c>/scaling/demand</c>, answer only there, so a NetworkPolicy or an unexposed Service can keep them from
+/// what reaches the public HTTP port (API, probes). <c>Management:Port</c> (default 9090); <c>Management:Dashboard</c>
+/// (default false) turns the silo's dashboard on (the gateway has none).</summary>
 public sealed record ManagementPort(int Port, bool Dashboard)
 {
     public const int DefaultPort = 9090;

@@ -9,7 +9,8 @@ namespace HiStream.Farm.Tests.Deployment;
 /// gateway containers are found by container name ("silo", "gateway"). Each returns the problems it found.</summary>
 public static partial class FarmChecks
 {
-    /// <summary>The silo container's port for /metrics and the dashboard (src/Silo/Hosting/ManagementPort.cs).</summary>
+    /// <summary>The container port for the silo's /metrics and dashboard and the gateway's /scaling/demand
+    /// (src/Silo/Hosting/ManagementPort.cs).</summary>
     public const string ManagementPortName = "management";
 
     /// <summary>Secrets the farm expects to exist outside the render (created once by the operator).</summary>
@@ -63,23 +64,23 @@ public static partial class FarmChecks
             foreach (var (probeName, probe) in Probes(c))
                 if (probe?.HttpGet is { } get && !ports.ContainsKey(get.Port?.Value ?? "") && !ports.ContainsValue(ParseInt(get.Port?.Value ?? "")))
                     problems.Add($"{container}: {probeName} probe targets port '{get.Port?.Value}', which the container does not declare");
+            Expect(container, ports, ManagementPortName, env, "Management__Port", problems);
+            var management = ports.GetValueOrDefault(ManagementPortName);
+            if (management == http) problems.Add($"{container}: the management port is the http port {http}: what it serves would be public");
             if (container == "silo")
             {
-                Expect(ports, "orleans-silo", env, "Orleans__SiloPort", problems);
-                Expect(ports, "orleans-gateway", env, "Orleans__GatewayPort", problems);
-                Expect(ports, ManagementPortName, env, "Management__Port", problems);
-                var management = ports.GetValueOrDefault(ManagementPortName);
-                if (management == http) problems.Add($"silo: the management port is the http port {http}: /metrics and the dashboard would be public");
+                Expect(container, ports, "orleans-silo", env, "Orleans__SiloPort", problems);
+                Expect(container, ports, "orleans-gateway", env, "Orleans__GatewayPort", problems);
                 string? Annotation(string key) => pod.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
                 if (Annotation("prometheus.io/scrape") != "true") problems.Add("silo: no prometheus.io/scrape annotation");
                 if (Annotation("prometheus.io/port") != management.ToString(CultureInfo.InvariantCulture))
                     problems.Add($"silo: prometheus.io/port '{Annotation("prometheus.io/port")}' is not the management port {management}");
                 if (!SiloManagementPaths().Contains(Annotation("prometheus.io/path") ?? ""))
                     problems.Add($"silo: prometheus.io/path '{Annotation("prometheus.io/path")}' is not served on the management port");
-                foreach (var (probeName, probe) in Probes(c))
-                    if (probe?.HttpGet?.Port?.Value is { } target && (target == ManagementPortName || ParseInt(target) == management))
-                        problems.Add($"silo: the {probeName} probe targets the management port; probes belong on the http port");
             }
+            foreach (var (probeName, probe) in Probes(c))
+                if (probe?.HttpGet?.Port?.Value is { } target && (target == ManagementPortName || ParseInt(target) == management))
+                    problems.Add($"{container}: the {probeName} probe targets the management port; probes belong on the http port");
         }
         foreach (var service in m.All<V1Service>())
         {
@@ -177,11 +178,11 @@ public static partial class FarmChecks
     public static bool Selects(IDictionary<string, string>? selector, IDictionary<string, string>? labels) =>
         selector is { Count: > 0 } && labels is not null && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
-    private static void Expect(Dictionary<string, int> ports, string portName, IReadOnlyDictionary<string, string?> env, string variable, List<string> problems)
+    private static void Expect(string container, Dictionary<string, int> ports, string portName, IReadOnlyDictionary<string, string?> env, string variable, List<string> problems)
     {
-        if (!ports.TryGetValue(portName, out var port)) problems.Add($"silo: no port named {portName}");
+        if (!ports.TryGetValue(portName, out var port)) problems.Add($"{container}: no port named {portName}");
         else if (env.GetValueOrDefault(variable) != port.ToString(CultureInfo.InvariantCulture))
-            problems.Add($"silo: port {portName} is {port} but {variable} is '{env.GetValueOrDefault(variable)}'");
+            problems.Add($"{container}: port {portName} is {port} but {variable} is '{env.GetValueOrDefault(variable)}'");
     }
 
     private static int ParseInt(string s) => int.TryParse(s, CultureInfo.InvariantCulture, out var i) ? i : -1;

@@ -66,9 +66,9 @@ public sealed class HelmChartTests
     }
 
     /// <summary>Without a Helm binary: the chart's defaults give the silo the management port, dashboard setting and
-    /// NetworkPolicy peers that k8s/ gives it.</summary>
+    /// NetworkPolicy peers that k8s/ gives it, and the gateway its management port.</summary>
     [Fact]
-    public void Chart_defaults_put_the_silo_management_port_where_kustomize_does()
+    public void Chart_defaults_put_the_management_ports_where_kustomize_does()
     {
         var values = Yaml.LoadMapping(Path.Combine(HelmValues.ChartPath, "values.yaml"));
         var management = (YamlMappingNode)((YamlMappingNode)values["silo"])["management"];
@@ -84,6 +84,9 @@ public sealed class HelmChartTests
         Assert.Equal(peer.Namespace, ((YamlScalarNode)policy["monitoringNamespace"]).Value);
         var podLabels = ((YamlMappingNode)policy["prometheusPodLabels"]).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
         Assert.Equal(peer.PodLabels, podLabels);
+
+        var gatewayPort = ((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)values["gateway"])["management"])["port"]).Value;
+        Assert.Equal(FarmChecks.Find(k8s, "gateway").Container.Ports.Single(p => p.Name == FarmChecks.ManagementPortName).ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), gatewayPort);
 
         var template = File.ReadAllText(Path.Combine(HelmValues.ChartPath, "templates", "silo-deployment.yaml"));
         Assert.Contains("prometheus.io/port: {{ .Values.silo.management.port | quote }}", template);

@@ -9,8 +9,8 @@ namespace HiStream.Farm.Tests.Deployment;
 
 /// <summary>The silo and gateway started as processes with the environment the cpu-dev overlay (deploy/kustomize/cpu-dev) gives their pods
 /// (service host names and ports swapped for loopback ones, the storage secret for Azurite): the probes answer on the
-/// http port, metrics and dashboard on the management port only, a job renders through the gateway, and SIGTERM ends
-/// the silo within its shutdown timeout.</summary>
+/// http port, metrics and dashboard on the management port only (and the gateway's demand on its own), a job renders
+/// through the gateway, and SIGTERM ends the silo within its shutdown timeout.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
 {
@@ -22,7 +22,8 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
         var m = Manifests.Kustomize(KustomizeTests.CpuDev);
         Assert.True(m.Merged, "needs kubectl to apply the overlay");
         using var redis = ServerProcess.Start("redis-server", p => ["--port", p.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], TimeSpan.FromSeconds(20));
-        int siloHttp = ServerProcess.FreePort(), siloManagement = ServerProcess.FreePort(), gatewayHttp = ServerProcess.FreePort();
+        int siloHttp = ServerProcess.FreePort(), siloManagement = ServerProcess.FreePort();
+        int gatewayHttp = ServerProcess.FreePort(), gatewayManagement = ServerProcess.FreePort();
         var loopback = new Dictionary<string, string>
         {
             ["Orleans__Redis"] = $"127.0.0.1:{redis.Port}",
@@ -59,10 +60,16 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
 
         var gatewayEnv = Rendered(m, "gateway", loopback);
         gatewayEnv["ASPNETCORE_HTTP_PORTS"] = gatewayHttp.ToString(CultureInfo.InvariantCulture);
+        Assert.True(gatewayEnv.ContainsKey("Management__Port"), "gateway: the rendered environment sets no Management__Port");
+        gatewayEnv["Management__Port"] = gatewayManagement.ToString(CultureInfo.InvariantCulture);
         var gatewayPod = FarmChecks.Find(m, "gateway");
         using var gateway = AppProcess.Start("histream.dll", gatewayEnv, gatewayPod.Container.Args.ToArray());
         var gatewayUrl = $"http://127.0.0.1:{gatewayHttp}";
         await WaitForStatusAsync(http, gateway, gatewayUrl + gatewayPod.Container.ReadinessProbe.HttpGet.Path, HttpStatusCode.OK);
+        // KEDA's demand: on the gateway's management port, not on the port the API (and the Ingress) uses.
+        var demandUrl = new Uri(KedaChecks.Read(Assert.Single(m.Custom)).Url).AbsolutePath;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{gatewayManagement}{demandUrl}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(gatewayUrl + demandUrl)).StatusCode);
 
         // One tiny video through the whole farm as configured: gateway -> queue grain -> silo -> Azurite.
         var submit = await http.PostAsJsonAsync(gatewayUrl + "/jobs", new { items = new[] { new { prompt = "a kite over green hills", size = "32x32", frames = 9 } } });

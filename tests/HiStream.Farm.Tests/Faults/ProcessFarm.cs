@@ -36,7 +36,8 @@ public sealed class ProcessFarm : IAsyncLifetime
         StartAzurite(ServerProcess.FreePort());
         await StartSilosAsync(2); // the gateway's Orleans client needs a silo to connect to
         int http = ServerProcess.FreePort();
-        _gateway = AppProcess.Start("histream.dll", new Dictionary<string, string>(Common()) { ["ASPNETCORE_HTTP_PORTS"] = Port(http) }, "serve", "--anonymous");
+        _gateway = AppProcess.Start("histream.dll", new Dictionary<string, string>(Common()) { ["ASPNETCORE_HTTP_PORTS"] = Port(http), ["Management__Port"] = Port(ServerProcess.FreePort()) },
+            "serve", "--anonymous");
         GatewayUrl = $"http://127.0.0.1:{http}";
         await WaitForAsync(_gateway, GatewayUrl + "/healthz");
     }
