@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
+using HiStream.Farm.Tests.Deployment;
+using HiStream.Gateway.Cli;
 using HiStream.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,10 +13,11 @@ using OpenTelemetry.Metrics;
 
 namespace HiStream.Farm.Tests.Security;
 
-/// <summary>The silo's management port (src/Silo/Hosting/ManagementEndpoints.cs) on a real Kestrel with two free
-/// loopback ports: /metrics answers there and 404s on the public port, whatever Host header a caller sends, and the
-/// Orleans dashboard is absent unless Management:Dashboard turns it on (the cpu-dev smoke test covers it on).</summary>
-public sealed class SiloManagementPortTests
+/// <summary>The management port (src/Silo/Hosting/ManagementPort.cs): the silo's endpoints on a real Kestrel with two
+/// free loopback ports (/metrics answers there and 404s on the public port, whatever Host header a caller sends; the
+/// Orleans dashboard is absent unless Management:Dashboard turns it on, which the cpu-dev smoke test covers), the
+/// settings, and silo and gateway refusing a bad port at start. The gateway's /scaling/demand: ScalingAndWebhookApiTests.</summary>
+public sealed class ManagementPortTests
 {
     [Fact]
     public async Task Metrics_answer_only_on_the_management_port_and_the_dashboard_is_off_by_default()
@@ -95,6 +98,23 @@ public sealed class SiloManagementPortTests
         var management = ManagementPort.FromConfiguration(Configuration(("Management:Port", "8080")));
         var error = Assert.Throws<InvalidOperationException>(() => management.ListenUrls(Configuration(("http_ports", "8080"))));
         Assert.Contains("Management:Port 8080", error.Message);
+    }
+
+    [Fact]
+    public void The_gateway_refuses_to_serve_with_its_management_port_on_the_api_port() =>
+        Assert.Null(ServeCommand.Build(["--urls=http://127.0.0.1:5123", "--Management:Port=5123"], anonymous: true));
+
+    [Fact]
+    public void The_silo_process_exits_with_code_2_naming_the_setting_when_its_management_port_is_the_http_port()
+    {
+        using var silo = AppProcess.Start("HiStream.Silo.dll", new Dictionary<string, string>
+        {
+            ["ASPNETCORE_HTTP_PORTS"] = "8080",
+            ["Management__Port"] = "8080",
+        });
+        Assert.True(silo.WaitForExit(TimeSpan.FromSeconds(60)), "the silo did not stop");
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("histream-silo: Management:Port 8080 is also the public HTTP port", silo.Output);
     }
 
     private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
