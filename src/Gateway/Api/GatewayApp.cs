@@ -32,6 +32,7 @@ public static class GatewayApp
         services.AddSingleton<JobAccess>();
         services.AddSingleton<JobListing>();
         services.AddGatewaySecurity(configuration);
+        services.AddGatewayForwardedHeaders(configuration);
         services.AddExceptionHandler<BlobNameExceptionHandler>();
         services.AddOpenApi();
         services.AddProblemDetails();
@@ -45,6 +46,7 @@ public static class GatewayApp
     /// <summary>The API on every port; <c>/scaling/demand</c> only on <paramref name="management"/>'s port.</summary>
     public static WebApplication MapGateway(this WebApplication app, ManagementPort management)
     {
+        app.UseGatewayForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseManagementPort(management);
