@@ -31,10 +31,12 @@ public sealed class WebhookSender
         var guard = new WebhookAddressGuard(_options.AllowInternalAddresses);
         // No redirects: a receiver could otherwise send the signed POST on to an internal address.
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectCallback = guard.ConnectAsync }) { Timeout = _options.Timeout };
-        _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        // Polly refuses a retry strategy of zero retries: MaxAttempts 1 (or less) gets no retry strategy at all.
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (_options.MaxAttempts > 1)
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+                MaxRetryAttempts = _options.MaxAttempts - 1,
                 Delay = _options.FirstRetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -42,8 +44,8 @@ public sealed class WebhookSender
                     .Handle<HttpRequestException>(e => e.InnerException is not WebhookAddressRefusedException)
                     .Handle<TaskCanceledException>()
                     .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
-            })
-            .Build();
+            });
+        _retry = pipeline.Build();
     }
 
     public static string Sign(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
