@@ -20,7 +20,7 @@ public sealed class WebhookDeliveryTests
             Webhooks = new WebhookOptions { Secret = "s3cret", AllowInternalAddresses = true, MaxAttempts = maxAttempts, FirstRetryDelay = TimeSpan.FromMilliseconds(10) },
         }), NullLogger<WebhookSender>.Instance);
 
-        Assert.False(await sender.SendAsync($"{receiver.Url}/hooks", "job.finished", "{}"u8.ToArray(), CancellationToken.None));
+        Assert.False(await sender.SendAsync($"{receiver.Url}/hooks", "job.finished", "{}"u8.ToArray(), tenant: null, CancellationToken.None));
         Assert.Equal(maxAttempts, receiver.Requests.Count);
     }
 }
