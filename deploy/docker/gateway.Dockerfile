@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# HiStream gateway: the `histream` CLI; the container runs `histream serve` (REST API on 8080, Orleans client).
+# HiStream gateway: the `histream` CLI; the container runs `histream serve` (REST API on 8080, GET /scaling/demand on
+# the management port 9090, Orleans client).
 #   docker build -f deploy/docker/gateway.Dockerfile -t histream-gateway .
 # The same image runs the remote CLI commands: docker run --rm histream-gateway submit --help
 # Build context: the repository root (see /.dockerignore).
@@ -27,7 +28,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS runtime
 ENV ASPNETCORE_HTTP_PORTS=8080
 WORKDIR /app
 COPY --from=build /app ./
-EXPOSE 8080
+EXPOSE 8080 9090
 USER $APP_UID
 ENTRYPOINT ["dotnet", "histream.dll"]
 CMD ["serve"]

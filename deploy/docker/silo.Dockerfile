@@ -69,8 +69,9 @@ ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
     Engine__DType=float32
 WORKDIR /app
 COPY --from=build-cpu /app ./
-# 8080: HTTP (/healthz, /ready, /metrics, /dashboard); 11111: Orleans silo-to-silo; 30000: Orleans gateway (clients).
-EXPOSE 8080 11111 30000
+# 8080: HTTP (/healthz, /ready); 9090: management (/metrics, /dashboard with Management__Dashboard=true;
+# Management__Port); 11111: Orleans silo-to-silo; 30000: Orleans gateway (clients).
+EXPOSE 8080 9090 11111 30000
 USER $APP_UID
 ENTRYPOINT ["dotnet", "HiStream.Silo.dll"]
 
@@ -101,7 +102,7 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
     HISTREAM_LIBTORCH=/opt/libtorch \
     Engine__Device=cuda \
     Engine__DType=bfloat16
-EXPOSE 8080 11111 30000
+EXPOSE 8080 9090 11111 30000
 USER 1654
 ENTRYPOINT ["dotnet", "HiStream.Silo.dll"]
 
@@ -124,6 +125,6 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
     Engine__DType=bfloat16
 WORKDIR /app
 COPY --from=build-cuda /app ./
-EXPOSE 8080 11111 30000
+EXPOSE 8080 9090 11111 30000
 USER 1654
 ENTRYPOINT ["dotnet", "HiStream.Silo.dll"]

@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 namespace HiStream.Gateway.Api;
 
 /// <summary>The gateway web application: REST API with OpenAPI at <c>/openapi/v1.json</c>, health at
-/// <c>/healthz</c>. The Orleans client (or an embedded silo) is configured by the caller.</summary>
+/// <c>/healthz</c>, the autoscalers' demand on the management port. The Orleans client (or an embedded silo) is
+/// configured by the caller.</summary>
 public static class GatewayApp
 {
     public static void AddGatewayServices(this IServiceCollection services, IConfiguration configuration)
@@ -31,6 +32,7 @@ public static class GatewayApp
         services.AddSingleton<JobAccess>();
         services.AddSingleton<JobListing>();
         services.AddGatewaySecurity(configuration);
+        services.AddGatewayForwardedHeaders(configuration);
         services.AddExceptionHandler<BlobNameExceptionHandler>();
         services.AddOpenApi();
         services.AddProblemDetails();
@@ -41,10 +43,13 @@ public static class GatewayApp
         });
     }
 
-    public static WebApplication MapGateway(this WebApplication app)
+    /// <summary>The API on every port; <c>/scaling/demand</c> only on <paramref name="management"/>'s port.</summary>
+    public static WebApplication MapGateway(this WebApplication app, ManagementPort management)
     {
+        app.UseGatewayForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementPort(management);
         app.UseGatewaySecurity();
         app.MapOpenApi().AllowAnonymous();
         app.MapJobEndpoints();

@@ -1,5 +1,6 @@
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Queue;
+using HiStream.Silo.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace HiStream.Gateway.Api;
@@ -7,7 +8,8 @@ namespace HiStream.Gateway.Api;
 /// <summary>GET <c>/scaling/demand</c>: the farm's demand for silos, for KEDA's metrics-api scaler. It comes from
 /// the queue partition grains (which any silo hosts), so it is served while zero render silos run and the farm can scale up
 /// from zero. <c>videos</c> = queued + rendering; KEDA divides it by the slots per silo (the ScaledObject's
-/// targetValue). No job ids or prompts: counts only.</summary>
+/// targetValue). No job ids or prompts: counts only, yet not for the API's callers: it answers on the management port
+/// (<c>Management:Port</c>) only, without a key, like the silos' <c>/metrics</c>.</summary>
 public static class ScalingEndpoints
 {
     public static IEndpointRouteBuilder MapScalingEndpoints(this IEndpointRouteBuilder app)
@@ -19,8 +21,9 @@ public static class ScalingEndpoints
                 long videos = snapshot.PendingItems + snapshot.LeasedItems;
                 return new ScalingDemand(snapshot.PendingItems, snapshot.LeasedItems, videos, slots, (videos + slots - 1) / slots);
             })
-            .WithTags("Scaling").WithSummary("Videos queued and rendering, for autoscalers (KEDA metrics-api)").Produces<ScalingDemand>()
-            .AllowAnonymous();
+            .WithTags("Scaling").WithSummary("Videos queued and rendering, for autoscalers (KEDA metrics-api); management port only").Produces<ScalingDemand>()
+            .AllowAnonymous()
+            .OnlyOnManagementPort();
         return app;
     }
 }

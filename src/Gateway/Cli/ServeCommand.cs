@@ -7,7 +7,8 @@ namespace HiStream.Gateway.Cli;
 
 /// <summary><c>histream serve</c>: the gateway web server. An Orleans client joins the cluster through the configured
 /// membership (<see cref="HiStreamClustering"/>: Redis, Azure Table or localhost); with <c>Gateway:EmbeddedSilo=true</c> it hosts a silo itself. Other arguments
-/// (e.g. <c>--urls</c>) go to ASP.NET Core.</summary>
+/// (e.g. <c>--urls</c>) go to ASP.NET Core. <c>/scaling/demand</c> answers on the management port (<c>Management:Port</c>,
+/// 9090) only.</summary>
 public static class ServeCommand
 {
     public static Command Create()
@@ -48,6 +49,17 @@ public static class ServeCommand
             Console.Error.WriteLine($"histream serve: {jwtError} Refusing to serve.");
             return null;
         }
+        ManagementPort management;
+        try
+        {
+            management = ManagementPort.FromConfiguration(configuration);
+            builder.ListenOnManagementPort(management);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"histream serve: {e.Message} Refusing to serve.");
+            return null;
+        }
         if (configuration.GetValue("Gateway:EmbeddedSilo", false))
         {
             builder.UseOrleans(silo =>
@@ -62,7 +74,7 @@ public static class ServeCommand
         }
         builder.Services.AddGatewayServices(configuration);
         var app = builder.Build();
-        app.MapGateway();
+        app.MapGateway(management);
         return app;
     }
 }

@@ -58,7 +58,7 @@ public sealed class JobFinishActions : IAsyncDisposable
             var folder = definition.Output.JobFolder(definition.JobId);
             var body = JsonSerializer.SerializeToUtf8Bytes(new JobFinishedNotification("job.finished", status, definition.Output.Container,
                 $"{folder}/{ResultsManifest.FileName}", sheet), FarmJson.Options);
-            await _webhooks.SendAsync(url, "job.finished", body, CancellationToken.None);
+            await _webhooks.SendAsync(url, "job.finished", body, definition.Tenant, CancellationToken.None);
         }
         catch (Exception ex)
         {

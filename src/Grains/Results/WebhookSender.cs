@@ -10,7 +10,8 @@ using Polly.Retry;
 namespace HiStream.Grains.Results;
 
 /// <summary>POSTs a job's finish notification to its webhook URL. The body is JSON; <c>X-HiStream-Signature:
-/// sha256=&lt;hex&gt;</c> is HMAC-SHA256 of the body with <c>Farm:Webhooks:Secret</c> (the receiver recomputes it and
+/// sha256=&lt;hex&gt;</c> is HMAC-SHA256 of the body with the job's tenant's own secret
+/// (<c>Farm:Webhooks:TenantSecrets:&lt;tenant&gt;</c>), else <c>Farm:Webhooks:Secret</c> (the receiver recomputes it and
 /// compares in constant time), <c>X-HiStream-Delivery</c> is one id per notification (the same on every retry, so a
 /// receiver can drop repeats). Transient failures (network, timeouts, 408, 429, 5xx) are retried with exponential
 /// backoff (Polly); any other answer ends the delivery. Without a secret nothing is sent.</summary>
@@ -31,10 +32,12 @@ public sealed class WebhookSender
         var guard = new WebhookAddressGuard(_options.AllowInternalAddresses);
         // No redirects: a receiver could otherwise send the signed POST on to an internal address.
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectCallback = guard.ConnectAsync }) { Timeout = _options.Timeout };
-        _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        // Polly refuses a retry strategy of zero retries: MaxAttempts 1 (or less) gets no retry strategy at all.
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (_options.MaxAttempts > 1)
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+                MaxRetryAttempts = _options.MaxAttempts - 1,
                 Delay = _options.FirstRetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -42,22 +45,24 @@ public sealed class WebhookSender
                     .Handle<HttpRequestException>(e => e.InnerException is not WebhookAddressRefusedException)
                     .Handle<TaskCanceledException>()
                     .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
-            })
-            .Build();
+            });
+        _retry = pipeline.Build();
     }
 
     public static string Sign(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>Returns true when the receiver answered 2xx.</summary>
-    public async Task<bool> SendAsync(string url, string eventName, byte[] body, CancellationToken cancellationToken)
+    /// <param name="tenant">The job's tenant, whose own secret signs (null: no tenant).</param>
+    public async Task<bool> SendAsync(string url, string eventName, byte[] body, string? tenant, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(_options.Secret))
+        if (_options.SecretFor(tenant) is not { } secret)
         {
-            _logger.LogError("Webhook to {Host} not sent: Farm:Webhooks:Secret is not set, and unsigned notifications are never sent", HostOf(url));
+            _logger.LogError("Webhook to {Host} not sent: neither Farm:Webhooks:TenantSecrets:{Tenant} nor Farm:Webhooks:Secret is set, and unsigned notifications are never sent",
+                HostOf(url), tenant ?? "(no tenant)");
             return false;
         }
         var delivery = Guid.NewGuid().ToString("N");
-        var signature = Sign(_options.Secret, body);
+        var signature = Sign(secret, body);
         int attempt = 0;
         HttpResponseMessage response;
         try
@@ -92,8 +97,17 @@ public sealed class WebhookSender
 /// <summary>Settings of job webhooks (<c>Farm:Webhooks</c>).</summary>
 public sealed class WebhookOptions
 {
-    /// <summary>The HMAC-SHA256 key; keep it in a secret. Without it no webhook is sent.</summary>
+    /// <summary>The HMAC-SHA256 key for jobs without a tenant and tenants without their own; keep it in a secret.</summary>
     public string? Secret { get; set; }
+
+    /// <summary>Each tenant's own HMAC-SHA256 key, by tenant name: a tenant that knows only its own key cannot sign
+    /// notifications that another tenant's receiver would accept.</summary>
+    public Dictionary<string, string> TenantSecrets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The key that signs a job's notifications: its tenant's own, else the shared one; null: none is set.</summary>
+    public string? SecretFor(string? tenant) =>
+        tenant is not null && TenantSecrets.TryGetValue(tenant, out var own) && !string.IsNullOrEmpty(own) ? own
+        : string.IsNullOrEmpty(Secret) ? null : Secret;
 
     /// <summary>Let webhooks reach loopback, private and link-local addresses (off: tenants choose the URLs and silos
     /// sit inside the cluster network).</summary>

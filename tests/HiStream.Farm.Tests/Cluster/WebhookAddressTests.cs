@@ -21,11 +21,11 @@ public sealed class WebhookAddressTests
         using var receiver = new HttpRecorder((_, _) => (200, "{}"));
         var body = "{\"job\":\"x\"}"u8.ToArray();
 
-        Assert.False(await Sender(allowInternal: false).SendAsync($"{receiver.Url}/hooks?token=t", "job.finished", body, CancellationToken.None));
-        Assert.False(await Sender(allowInternal: false).SendAsync($"http://localhost:{receiver.Port}/hooks", "job.finished", body, CancellationToken.None));
+        Assert.False(await Sender(allowInternal: false).SendAsync($"{receiver.Url}/hooks?token=t", "job.finished", body, tenant: null, CancellationToken.None));
+        Assert.False(await Sender(allowInternal: false).SendAsync($"http://localhost:{receiver.Port}/hooks", "job.finished", body, tenant: null, CancellationToken.None));
         Assert.Empty(receiver.Requests);
 
-        Assert.True(await Sender(allowInternal: true).SendAsync($"{receiver.Url}/hooks", "job.finished", body, CancellationToken.None));
+        Assert.True(await Sender(allowInternal: true).SendAsync($"{receiver.Url}/hooks", "job.finished", body, tenant: null, CancellationToken.None));
         Assert.Single(receiver.Requests);
     }
 

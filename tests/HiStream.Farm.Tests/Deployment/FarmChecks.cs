@@ -9,6 +9,10 @@ namespace HiStream.Farm.Tests.Deployment;
 /// gateway containers are found by container name ("silo", "gateway"). Each returns the problems it found.</summary>
 public static partial class FarmChecks
 {
+    /// <summary>The container port for the silo's /metrics and dashboard and the gateway's /scaling/demand
+    /// (src/Silo/Hosting/ManagementPort.cs).</summary>
+    public const string ManagementPortName = "management";
+
     /// <summary>Secrets the farm expects to exist outside the render (created once by the operator).</summary>
     public static readonly string[] ExternalSecretKeys = ["connectionString", "password"];
 
@@ -60,17 +64,23 @@ public static partial class FarmChecks
             foreach (var (probeName, probe) in Probes(c))
                 if (probe?.HttpGet is { } get && !ports.ContainsKey(get.Port?.Value ?? "") && !ports.ContainsValue(ParseInt(get.Port?.Value ?? "")))
                     problems.Add($"{container}: {probeName} probe targets port '{get.Port?.Value}', which the container does not declare");
+            Expect(container, ports, ManagementPortName, env, "Management__Port", problems);
+            var management = ports.GetValueOrDefault(ManagementPortName);
+            if (management == http) problems.Add($"{container}: the management port is the http port {http}: what it serves would be public");
             if (container == "silo")
             {
-                Expect(ports, "orleans-silo", env, "Orleans__SiloPort", problems);
-                Expect(ports, "orleans-gateway", env, "Orleans__GatewayPort", problems);
+                Expect(container, ports, "orleans-silo", env, "Orleans__SiloPort", problems);
+                Expect(container, ports, "orleans-gateway", env, "Orleans__GatewayPort", problems);
                 string? Annotation(string key) => pod.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
                 if (Annotation("prometheus.io/scrape") != "true") problems.Add("silo: no prometheus.io/scrape annotation");
-                if (Annotation("prometheus.io/port") != http.ToString(CultureInfo.InvariantCulture))
-                    problems.Add($"silo: prometheus.io/port '{Annotation("prometheus.io/port")}' is not the http port {http}");
-                if (!ServedPaths("silo").Contains(Annotation("prometheus.io/path") ?? ""))
-                    problems.Add($"silo: prometheus.io/path '{Annotation("prometheus.io/path")}' is not served");
+                if (Annotation("prometheus.io/port") != management.ToString(CultureInfo.InvariantCulture))
+                    problems.Add($"silo: prometheus.io/port '{Annotation("prometheus.io/port")}' is not the management port {management}");
+                if (!SiloManagementPaths().Contains(Annotation("prometheus.io/path") ?? ""))
+                    problems.Add($"silo: prometheus.io/path '{Annotation("prometheus.io/path")}' is not served on the management port");
             }
+            foreach (var (probeName, probe) in Probes(c))
+                if (probe?.HttpGet?.Port?.Value is { } target && (target == ManagementPortName || ParseInt(target) == management))
+                    problems.Add($"{container}: the {probeName} probe targets the management port; probes belong on the http port");
         }
         foreach (var service in m.All<V1Service>())
         {
@@ -149,10 +159,16 @@ public static partial class FarmChecks
     public static IEnumerable<(string Name, V1Probe? Probe)> Probes(V1Container c) =>
         [("startup", c.StartupProbe), ("liveness", c.LivenessProbe), ("readiness", c.ReadinessProbe)];
 
-    /// <summary>HTTP paths the silo (src/Silo/Program.cs) or the gateway (src/Gateway/Api/GatewayApp.cs) map.</summary>
-    public static IReadOnlySet<string> ServedPaths(string component)
+    /// <summary>HTTP paths the silo (src/Silo/Program.cs) or the gateway (src/Gateway/Api/GatewayApp.cs) map on
+    /// their public HTTP port.</summary>
+    public static IReadOnlySet<string> ServedPaths(string component) =>
+        MappedPaths(component == "silo" ? "src/Silo/Program.cs" : "src/Gateway/Api/GatewayApp.cs");
+
+    /// <summary>HTTP paths the silo maps on its management port only (src/Silo/Hosting/ManagementEndpoints.cs).</summary>
+    public static IReadOnlySet<string> SiloManagementPaths() => MappedPaths("src/Silo/Hosting/ManagementEndpoints.cs");
+
+    private static HashSet<string> MappedPaths(string file)
     {
-        var file = component == "silo" ? "src/Silo/Program.cs" : "src/Gateway/Api/GatewayApp.cs";
         var text = File.ReadAllText(Path.Combine(RepoPaths.Root, file));
         var paths = new HashSet<string>(MapPath().Matches(text).Select(x => x.Groups[1].Value), StringComparer.Ordinal);
         if (text.Contains("MapPrometheusScrapingEndpoint()", StringComparison.Ordinal)) paths.Add("/metrics");
@@ -162,11 +178,11 @@ public static partial class FarmChecks
     public static bool Selects(IDictionary<string, string>? selector, IDictionary<string, string>? labels) =>
         selector is { Count: > 0 } && labels is not null && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
-    private static void Expect(Dictionary<string, int> ports, string portName, IReadOnlyDictionary<string, string?> env, string variable, List<string> problems)
+    private static void Expect(string container, Dictionary<string, int> ports, string portName, IReadOnlyDictionary<string, string?> env, string variable, List<string> problems)
     {
-        if (!ports.TryGetValue(portName, out var port)) problems.Add($"silo: no port named {portName}");
+        if (!ports.TryGetValue(portName, out var port)) problems.Add($"{container}: no port named {portName}");
         else if (env.GetValueOrDefault(variable) != port.ToString(CultureInfo.InvariantCulture))
-            problems.Add($"silo: port {portName} is {port} but {variable} is '{env.GetValueOrDefault(variable)}'");
+            problems.Add($"{container}: port {portName} is {port} but {variable} is '{env.GetValueOrDefault(variable)}'");
     }
 
     private static int ParseInt(string s) => int.TryParse(s, CultureInfo.InvariantCulture, out var i) ? i : -1;

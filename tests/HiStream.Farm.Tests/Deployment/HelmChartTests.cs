@@ -60,8 +60,37 @@ public sealed class HelmChartTests
             .Concat(FarmChecks.ProbeProblems(m))
             .Concat(FarmChecks.ShutdownProblems(m))
             .Concat(FarmChecks.AdmissionSettingProblems(m))
+            .Concat(NetworkPolicyChecks.SiloPortProblems(m))
             .ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>Without a Helm binary: the chart's defaults give the silo the management port, dashboard setting and
+    /// NetworkPolicy peers that k8s/ gives it, and the gateway its management port.</summary>
+    [Fact]
+    public void Chart_defaults_put_the_management_ports_where_kustomize_does()
+    {
+        var values = Yaml.LoadMapping(Path.Combine(HelmValues.ChartPath, "values.yaml"));
+        var management = (YamlMappingNode)((YamlMappingNode)values["silo"])["management"];
+        var policy = (YamlMappingNode)values["networkPolicy"];
+        var k8s = Manifests.Kustomize(KustomizeTests.Production);
+        var silo = FarmChecks.Find(k8s, "silo").Container;
+        var env = FarmChecks.Environment(k8s, "silo");
+
+        Assert.Equal(silo.Ports.Single(p => p.Name == FarmChecks.ManagementPortName).ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)management["port"]).Value);
+        Assert.Equal(env["Management__Port"], ((YamlScalarNode)management["port"]).Value);
+        Assert.Equal(env["Management__Dashboard"], ((YamlScalarNode)management["dashboard"]).Value);
+        var peer = Assert.Single(NetworkPolicyChecks.ManagementPeers(k8s));
+        Assert.Equal(peer.Namespace, ((YamlScalarNode)policy["monitoringNamespace"]).Value);
+        var podLabels = ((YamlMappingNode)policy["prometheusPodLabels"]).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
+        Assert.Equal(peer.PodLabels, podLabels);
+
+        var gatewayPort = ((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)values["gateway"])["management"])["port"]).Value;
+        Assert.Equal(FarmChecks.Find(k8s, "gateway").Container.Ports.Single(p => p.Name == FarmChecks.ManagementPortName).ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), gatewayPort);
+
+        var template = File.ReadAllText(Path.Combine(HelmValues.ChartPath, "templates", "silo-deployment.yaml"));
+        Assert.Contains("prometheus.io/port: {{ .Values.silo.management.port | quote }}", template);
+        Assert.Contains("- name: management\n              containerPort: {{ .Values.silo.management.port }}", template);
     }
 
     [HelmFact]

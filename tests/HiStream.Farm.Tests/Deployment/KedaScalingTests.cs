@@ -4,7 +4,7 @@ using k8s.Models;
 namespace HiStream.Farm.Tests.Deployment;
 
 /// <summary>KEDA scaling as rendered by kustomize (cpu-dev, gpu-prod) and Helm (both profiles): a ScaledObject on the
-/// gateway's /scaling/demand (a Service that is rendered, on its port), videos per silo = the silos' slots, min 0
+/// gateway's /scaling/demand (a ClusterIP Service of its own on the gateway's management port), videos per silo = the silos' slots, min 0
 /// in dev, a cooldown and scale-down window longer than a video, no second autoscaler; and the silos' RBAC for the
 /// pod-deletion cost.</summary>
 public sealed class KedaScalingTests
@@ -38,11 +38,18 @@ public sealed class KedaScalingTests
         Assert.Equal(minReplicas, so.Min);
         Assert.True(so.Max >= Math.Max(1, so.Min));
 
-        // The URL names the rendered gateway Service, in the objects' namespace, on its port, at the endpoint the gateway maps.
+        // The URL names a rendered ClusterIP Service of the gateway pods, in the objects' namespace, on the port that
+        // targets the gateway's management port (where the endpoint answers), at the endpoint the gateway maps; the
+        // API's Service (the Ingress's backend) does not carry that port.
         var url = new Uri(so.Url);
-        var service = m.All<V1Service>().Single(s => s.Metadata.Name == gateway);
-        Assert.Equal($"{gateway}.histream.svc.cluster.local", url.Host);
-        Assert.Equal(service.Spec.Ports.Single().Port, url.Port);
+        var service = m.All<V1Service>().Single(s => url.Host == $"{s.Metadata.Name}.histream.svc.cluster.local");
+        Assert.Equal("ClusterIP", service.Spec.Type ?? "ClusterIP");
+        var gatewayPod = FarmChecks.Find(m, "gateway");
+        Assert.True(FarmChecks.Selects(service.Spec.Selector, gatewayPod.Pod.Metadata.Labels), $"{service.Metadata.Name} does not select the gateway pods");
+        var port = service.Spec.Ports.Single(p => p.Port == url.Port);
+        Assert.Equal(FarmChecks.ManagementPortName, port.TargetPort.Value);
+        Assert.Contains(gatewayPod.Container.Ports, p => p.Name == port.TargetPort.Value);
+        Assert.DoesNotContain(m.All<V1Service>().Single(s => s.Metadata.Name == gateway).Spec.Ports, p => p.TargetPort.Value == FarmChecks.ManagementPortName);
         Assert.Equal("/scaling/demand", url.AbsolutePath);
         Assert.Equal("videos", so.ValueLocation);
         Assert.Equal(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(nameof(ScalingDemand.Videos)), so.ValueLocation);

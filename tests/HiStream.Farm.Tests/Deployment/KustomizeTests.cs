@@ -46,6 +46,41 @@ public sealed class KustomizeTests
 
     [Theory]
     [MemberData(nameof(Folders))]
+    public void Only_prometheus_in_the_monitoring_namespace_reaches_the_silo_management_port(string folder)
+    {
+        var m = Manifests.Kustomize(folder);
+        AssertNone(NetworkPolicyChecks.SiloPortProblems(m));
+        var peer = Assert.Single(NetworkPolicyChecks.ManagementPeers(m));
+        Assert.Equal("monitoring", peer.Namespace);
+        Assert.Equal("prometheus", peer.PodLabels?["app.kubernetes.io/name"]);
+    }
+
+    /// <summary>The Prometheus Operator's PodMonitor scrapes the silo pods on the port the silo container declares
+    /// for /metrics (by name), at a path served there, in the namespace the farm is deployed to.</summary>
+    [Fact]
+    public void Pod_monitor_scrapes_the_silo_management_port_by_name()
+    {
+        var m = Manifests.Kustomize(Production);
+        var (pod, silo, _) = FarmChecks.Find(m, "silo");
+        var monitor = MonitoringFiles.PodMonitor();
+        Assert.True(FarmChecks.Selects(monitor.Selector.ToDictionary(), pod.Metadata.Labels), "the PodMonitor selects no silo pod");
+        var endpoint = Assert.Single(monitor.Endpoints);
+        Assert.Equal(FarmChecks.ManagementPortName, endpoint.Port);
+        Assert.Contains(silo.Ports, p => p.Name == endpoint.Port);
+        Assert.Contains(endpoint.Path, FarmChecks.SiloManagementPaths());
+        Assert.DoesNotContain(endpoint.Path, FarmChecks.ServedPaths("silo"));
+        if (m.Merged) Assert.Equal(m.One<V1Deployment>("histream-silo").Metadata.NamespaceProperty, monitor.Namespace);
+    }
+
+    [Theory]
+    [InlineData(Production, "false")]
+    [InlineData(GpuProd, "false")]
+    [InlineData(CpuDev, "true")]
+    public void The_orleans_dashboard_is_on_only_in_the_development_overlay(string folder, string dashboard) =>
+        Assert.Equal(dashboard, FarmChecks.Environment(Manifests.Kustomize(folder), "silo").GetValueOrDefault("Management__Dashboard"));
+
+    [Theory]
+    [MemberData(nameof(Folders))]
     public void Gateway_sizes_items_with_the_silos_model_decode_and_reserve(string folder)
     {
         var m = Manifests.Kustomize(folder);
@@ -94,6 +129,9 @@ public sealed class KustomizeTests
         Assert.False(account.AutomountServiceAccountToken);
         Assert.Equal("histream-silo", FarmChecks.Find(m, "silo").Pod.Spec.ServiceAccountName);
         Assert.Contains(m.All<V1PodDisruptionBudget>(), p => p.Metadata.Name == "histream-gateway");
+        // The silo Service exposes the management port (dashboard, metrics) only, never the probes' http port.
+        var siloService = m.All<V1Service>().Single(s => s.Metadata.Name == "histream-silo");
+        Assert.Equal([FarmChecks.ManagementPortName], siloService.Spec.Ports.Select(p => p.TargetPort.Value));
     }
 
     [Fact]

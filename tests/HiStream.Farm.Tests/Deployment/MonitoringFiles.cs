@@ -4,11 +4,28 @@ using YamlDotNet.RepresentationModel;
 
 namespace HiStream.Farm.Tests.Deployment;
 
-/// <summary>k8s/monitoring/prometheus-adapter-values.yaml: the external metrics it serves and the Prometheus series
-/// its queries read.</summary>
+/// <summary>k8s/monitoring: prometheus-adapter-values.yaml (the external metrics it serves and the Prometheus series
+/// its queries read) and podmonitor.yaml (what the Prometheus Operator scrapes).</summary>
 public static partial class MonitoringFiles
 {
     public static string AdapterValuesPath => Path.Combine(RepoPaths.Root, "k8s", "monitoring", "prometheus-adapter-values.yaml");
+    public static string PodMonitorPath => Path.Combine(RepoPaths.Root, "k8s", "monitoring", "podmonitor.yaml");
+
+    /// <summary>The PodMonitor's namespace, pod selector labels and scraped endpoints (port name, path).</summary>
+    public static (string Namespace, IReadOnlyDictionary<string, string> Selector, IReadOnlyList<(string Port, string Path)> Endpoints) PodMonitor()
+    {
+        var root = Yaml.LoadMapping(PodMonitorPath);
+        Assert.Equal("monitoring.coreos.com/v1", ((YamlScalarNode)root["apiVersion"]).Value);
+        Assert.Equal("PodMonitor", ((YamlScalarNode)root["kind"]).Value);
+        var spec = (YamlMappingNode)root["spec"];
+        var labels = (YamlMappingNode)((YamlMappingNode)spec["selector"])["matchLabels"];
+        var endpoints = ((YamlSequenceNode)spec["podMetricsEndpoints"]).Children.Cast<YamlMappingNode>()
+            .Select(e => (((YamlScalarNode)e["port"]).Value!, ((YamlScalarNode)e["path"]).Value!))
+            .ToList();
+        return (((YamlScalarNode)((YamlMappingNode)root["metadata"])["namespace"]).Value!,
+            labels.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!),
+            endpoints);
+    }
 
     private static IEnumerable<YamlMappingNode> ExternalRules()
     {

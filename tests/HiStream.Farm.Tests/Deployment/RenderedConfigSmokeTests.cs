@@ -8,9 +8,9 @@ using HiStream.Farm.Tests.Infrastructure;
 namespace HiStream.Farm.Tests.Deployment;
 
 /// <summary>The silo and gateway started as processes with the environment the cpu-dev overlay (deploy/kustomize/cpu-dev) gives their pods
-/// (service host names and ports swapped for loopback ones, the storage secret for Azurite): the probes, metrics and
-/// dashboard answer where the manifests look, a job renders through the gateway, and SIGTERM ends the silo within
-/// its shutdown timeout.</summary>
+/// (service host names and ports swapped for loopback ones, the storage secret for Azurite): the probes answer on the
+/// http port, metrics and dashboard on the management port only (and the gateway's demand on its own), a job renders
+/// through the gateway, and SIGTERM ends the silo within its shutdown timeout.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
 {
@@ -22,7 +22,8 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
         var m = Manifests.Kustomize(KustomizeTests.CpuDev);
         Assert.True(m.Merged, "needs kubectl to apply the overlay");
         using var redis = ServerProcess.Start("redis-server", p => ["--port", p.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], TimeSpan.FromSeconds(20));
-        int siloHttp = ServerProcess.FreePort(), gatewayHttp = ServerProcess.FreePort();
+        int siloHttp = ServerProcess.FreePort(), siloManagement = ServerProcess.FreePort();
+        int gatewayHttp = ServerProcess.FreePort(), gatewayManagement = ServerProcess.FreePort();
         var loopback = new Dictionary<string, string>
         {
             ["Orleans__Redis"] = $"127.0.0.1:{redis.Port}",
@@ -33,29 +34,42 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
 
         var siloEnv = Rendered(m, "silo", loopback);
         siloEnv["ASPNETCORE_HTTP_PORTS"] = siloHttp.ToString(CultureInfo.InvariantCulture);
+        Assert.True(siloEnv.ContainsKey("Management__Port"), "silo: the rendered environment sets no Management__Port");
+        siloEnv["Management__Port"] = siloManagement.ToString(CultureInfo.InvariantCulture);
         siloEnv["POD_IP"] = "127.0.0.1";
         siloEnv["POD_NAME"] = "histream-silo-smoke";
         var siloPod = FarmChecks.Find(m, "silo");
         using var silo = AppProcess.Start("HiStream.Silo.dll", siloEnv);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var siloUrl = $"http://127.0.0.1:{siloHttp}";
+        var managementUrl = $"http://127.0.0.1:{siloManagement}";
 
         await WaitForStatusAsync(http, silo, siloUrl + siloPod.Container.LivenessProbe.HttpGet.Path, HttpStatusCode.OK);
         await WaitForStatusAsync(http, silo, siloUrl + siloPod.Container.ReadinessProbe.HttpGet.Path, HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(siloUrl + siloPod.Container.StartupProbe.HttpGet.Path)).StatusCode);
 
-        var scrape = await http.GetStringAsync(siloUrl + siloPod.Pod.Metadata.Annotations["prometheus.io/path"]);
+        var metricsPath = siloPod.Pod.Metadata.Annotations["prometheus.io/path"];
+        var scrape = await http.GetStringAsync(managementUrl + metricsPath);
         foreach (var series in MonitoringFiles.AdapterInputSeries())
             Assert.True(scrape.Contains($"\n{series}{{", StringComparison.Ordinal), $"/metrics has no {series} series, which the autoscaling rule reads.\n{scrape[..Math.Min(scrape.Length, 2000)]}");
         Assert.Contains("silo=\"histream-silo-smoke\"", scrape); // POD_NAME became the silo name
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(siloUrl + "/dashboard/")).StatusCode);
+        // cpu-dev turns the dashboard on: it answers on the management port, and neither it nor /metrics on the http port.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(managementUrl + "/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(siloUrl + "/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(siloUrl + metricsPath)).StatusCode);
 
         var gatewayEnv = Rendered(m, "gateway", loopback);
         gatewayEnv["ASPNETCORE_HTTP_PORTS"] = gatewayHttp.ToString(CultureInfo.InvariantCulture);
+        Assert.True(gatewayEnv.ContainsKey("Management__Port"), "gateway: the rendered environment sets no Management__Port");
+        gatewayEnv["Management__Port"] = gatewayManagement.ToString(CultureInfo.InvariantCulture);
         var gatewayPod = FarmChecks.Find(m, "gateway");
         using var gateway = AppProcess.Start("histream.dll", gatewayEnv, gatewayPod.Container.Args.ToArray());
         var gatewayUrl = $"http://127.0.0.1:{gatewayHttp}";
         await WaitForStatusAsync(http, gateway, gatewayUrl + gatewayPod.Container.ReadinessProbe.HttpGet.Path, HttpStatusCode.OK);
+        // KEDA's demand: on the gateway's management port, not on the port the API (and the Ingress) uses.
+        var demandUrl = new Uri(KedaChecks.Read(Assert.Single(m.Custom)).Url).AbsolutePath;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{gatewayManagement}{demandUrl}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(gatewayUrl + demandUrl)).StatusCode);
 
         // One tiny video through the whole farm as configured: gateway -> queue grain -> silo -> Azurite.
         var submit = await http.PostAsJsonAsync(gatewayUrl + "/jobs", new { items = new[] { new { prompt = "a kite over green hills", size = "32x32", frames = 9 } } });
@@ -69,7 +83,7 @@ public sealed class RenderedConfigSmokeTests(AzuriteFixture azurite)
             state = (await http.GetFromJsonAsync<JsonElement>($"{gatewayUrl}/jobs/{jobId}")).GetProperty("state").GetString()!;
         }
         Assert.True(state == "completed", $"job {jobId} is {state}\nsilo:\n{Tail(silo.Output)}");
-        Assert.Contains("histream_chunks_rendered_total", await http.GetStringAsync(siloUrl + "/metrics"));
+        Assert.Contains("histream_chunks_rendered_total", await http.GetStringAsync(managementUrl + metricsPath));
 
         // Pod termination: SIGTERM, and the silo must be gone well within terminationGracePeriodSeconds.
         var shutdown = TimeSpan.Parse(siloEnv["Farm__ShutdownTimeout"], CultureInfo.InvariantCulture);

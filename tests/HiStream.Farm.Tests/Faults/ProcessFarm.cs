@@ -36,7 +36,8 @@ public sealed class ProcessFarm : IAsyncLifetime
         StartAzurite(ServerProcess.FreePort());
         await StartSilosAsync(2); // the gateway's Orleans client needs a silo to connect to
         int http = ServerProcess.FreePort();
-        _gateway = AppProcess.Start("histream.dll", new Dictionary<string, string>(Common()) { ["ASPNETCORE_HTTP_PORTS"] = Port(http) }, "serve", "--anonymous");
+        _gateway = AppProcess.Start("histream.dll", new Dictionary<string, string>(Common()) { ["ASPNETCORE_HTTP_PORTS"] = Port(http), ["Management__Port"] = Port(ServerProcess.FreePort()) },
+            "serve", "--anonymous");
         GatewayUrl = $"http://127.0.0.1:{http}";
         await WaitForAsync(_gateway, GatewayUrl + "/healthz");
     }
@@ -61,6 +62,7 @@ public sealed class ProcessFarm : IAsyncLifetime
         env["Orleans__SiloPort"] = Port(ServerProcess.FreePort());
         env["Orleans__GatewayPort"] = Port(ServerProcess.FreePort());
         env["ASPNETCORE_HTTP_PORTS"] = Port(http);
+        env["Management__Port"] = Port(ServerProcess.FreePort()); // silos side by side: not all on 9090
         env["POD_IP"] = "127.0.0.1";
         env["POD_NAME"] = name;
         env["Farm__Slots"] = "2";

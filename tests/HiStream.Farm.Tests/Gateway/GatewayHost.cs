@@ -2,6 +2,7 @@ using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Gateway.Api;
 using HiStream.Grains.Hosting;
 using HiStream.Grains.Storage;
+using HiStream.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -20,6 +21,10 @@ public sealed class GatewayHost : IAsyncLifetime
     public HttpClient Client { get; private set; } = null!;
     public TestServer Server { get; private set; } = null!;
 
+    /// <summary>The gateway's management port (the default): a request arrives on it when the test server's
+    /// connection says so (<see cref="TestServer.SendAsync"/>).</summary>
+    public ManagementPort Management { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Farm = await FarmCluster.StartAsync(_azurite, [2]);
@@ -34,8 +39,9 @@ public sealed class GatewayHost : IAsyncLifetime
         builder.Services.AddSingleton<IBlobStore>(Farm.Blobs);
         builder.Services.AddSingleton(Farm.Grains);
         builder.Services.AddGatewayServices(builder.Configuration);
+        Management = ManagementPort.FromConfiguration(builder.Configuration);
         _app = builder.Build();
-        _app.MapGateway();
+        _app.MapGateway(Management);
         await _app.StartAsync();
         Client = _app.GetTestClient();
         Server = _app.GetTestServer();

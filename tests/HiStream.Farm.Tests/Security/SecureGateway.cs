@@ -2,6 +2,7 @@ using HiStream.Farm.Tests.Infrastructure;
 using HiStream.Gateway.Api;
 using HiStream.Gateway.Security;
 using HiStream.Grains.Storage;
+using HiStream.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -63,7 +64,7 @@ public sealed class SecureGateway : IAsyncDisposable
         builder.Services.AddSingleton(farm.Grains);
         builder.Services.AddGatewayServices(builder.Configuration);
         var app = builder.Build();
-        app.MapGateway();
+        app.MapGateway(ManagementPort.FromConfiguration(builder.Configuration));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SecureGateway(app, new Uri(address));
