@@ -29,7 +29,7 @@ var preset = options.Preset;
 
 var device = TorchRuntime.ParseDevice(preset.Device);
 var dtype = TorchRuntime.ParseDType(preset.DType);
-if ((options.Threads ?? preset.Threads) is { } threads) torch.set_num_threads(threads);
+if ((options.Threads ?? preset.Threads) is { } threads) IntraOpThreads.PinCurrentThread(threads);
 var config = new WanConfig
 {
     Dim = preset.Model.Dim, FfnDim = preset.Model.FfnDim, FreqDim = preset.Model.FreqDim, TextDim = preset.Model.TextDim,

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using HiStream.Engine.Native;
-using TorchSharp;
 
 namespace HiStream.Engine.Tests;
 
@@ -17,7 +16,10 @@ internal static class TorchTestSettings
     internal static void UseOneThread()
     {
         TorchNative.Initialize(LibTorchRequest.FromEnvironment());
-        var configured = Environment.GetEnvironmentVariable("HISTREAM_TEST_TORCH_THREADS");
-        torch.set_num_threads(int.TryParse(configured, out var n) && n > 0 ? n : 1);
+        IntraOpThreads.PinCurrentThread(Threads);
     }
+
+    /// <summary>The intra-op thread count of the test process (and so the default of every test thread).</summary>
+    internal static int Threads =>
+        int.TryParse(Environment.GetEnvironmentVariable("HISTREAM_TEST_TORCH_THREADS"), out var n) && n > 0 ? n : 1;
 }

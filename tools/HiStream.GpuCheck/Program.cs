@@ -24,7 +24,7 @@ try
     {
         var libtorch = TorchNative.Initialize(rest, line => Console.Error.WriteLine(line));
         // The CPU rehearsal runs one torch thread: on a loaded 2-core machine more threads mostly wait at barriers.
-        if (options.Get("threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture));
+        if (options.Get("threads") is { } threads) HiStream.Engine.IntraOpThreads.PinCurrentThread(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture));
         step = args[0] switch
         {
             "info" => Info(libtorch),

@@ -24,7 +24,7 @@ public static class PipelineFactory
 
     public static VideoPipeline Create(PipelineOptions options)
     {
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        if (options.Threads > 0) IntraOpThreads.PinCurrentThread(options.Threads);
         var device = TorchRuntime.ParseDevice(options.Device);
         var dtype = TorchRuntime.ParseDType(options.DType);
         var owned = new CompositeDisposable();

@@ -31,7 +31,8 @@ public sealed record PipelineOptions
     /// <summary>Decode frames (MP4 + preview) when a decoder is available. Off: latents only.</summary>
     public bool Decode { get; init; } = true;
 
-    /// <summary>Intra-op threads for CPU tensors (0 = TorchSharp's default).</summary>
+    /// <summary>Intra-op threads for CPU tensors, pinned on the thread that creates the pipeline (which must run it); 0 = that
+    /// thread takes libtorch's process default (see <see cref="IntraOpThreads"/>).</summary>
     public int Threads { get; init; }
 
     public bool RandomWeights => string.IsNullOrWhiteSpace(DitWeights);

@@ -7,8 +7,8 @@ namespace HiStream.Farm.Tests.Pipeline;
 /// exactly where the uninterrupted one would have.</summary>
 public sealed class VideoPipelineTests
 {
-    // The farm clusters in this test process set libtorch's process-wide thread count to 1 when they start; a test that
-    // compares two renders bit for bit asks for the same count, so a cluster starting between them changes nothing.
+    // The farm clusters in this test process pin libtorch's thread count to 1 on their device threads (which also makes 1
+    // the process default); a test that compares two renders bit for bit pins the same count on its own thread.
     private static readonly PipelineOptions SameThreadsAsTheClusters = new() { Threads = 1 };
 
     private static readonly VideoRequest Request = new("a red fox in fresh snow", 42, 32, 32, 1 + 4 * 8, SamplerRegistry.SelfForcing, new Dictionary<string, string>());
