@@ -1,4 +1,5 @@
 using HiStream.Abstractions.Jobs;
+using HiStream.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HiStream.Grains.Jobs;
@@ -11,14 +12,17 @@ public sealed class JobEventWriter
     private const int MaxBatch = 1000;
     private readonly ProgressLog _log;
     private readonly ProgressJournal _journal;
+    private readonly FarmRetry _retry;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
     private readonly List<ProgressEvent> _pending = [];
     private Task _flushing = Task.CompletedTask;
 
-    public JobEventWriter(ProgressLog log, ProgressJournal journal, ILogger logger)
+    public JobEventWriter(ProgressLog log, ProgressJournal journal, FarmRetry retry, ILogger logger)
     {
         _log = log;
         _journal = journal;
+        _retry = retry;
         _logger = logger;
     }
 
@@ -54,23 +58,17 @@ public sealed class JobEventWriter
         return _log.After(afterSequence, max);
     }
 
+    /// <summary>Stops the retries of the append in flight (the grain deactivates).</summary>
+    public void Stop() => _stop.Cancel();
+
     private async Task FlushLoopAsync()
     {
-        int failures = 0;
         while (_pending.Count > 0)
         {
             var batch = _pending.Take(MaxBatch).ToArray();
             try
             {
-                await _journal.AppendAsync(batch);
-                _pending.RemoveRange(0, batch.Length);
-                _log.MarkDurable(batch[^1].Sequence);
-                failures = 0;
-            }
-            catch (Exception ex) when (++failures < 20)
-            {
-                _logger.LogWarning(ex, "Progress events {First}..{Last} not stored yet (attempt {Attempt}); retrying", batch[0].Sequence, batch[^1].Sequence, failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(failures, 6))));
+                await _retry.ExecuteAsync(ct => _journal.AppendAsync(batch, ct), _stop.Token);
             }
             catch (Exception ex)
             {
@@ -79,6 +77,8 @@ public sealed class JobEventWriter
                 _log.MarkDurable(batch[^1].Sequence);
                 return;
             }
+            _pending.RemoveRange(0, batch.Length);
+            _log.MarkDurable(batch[^1].Sequence);
         }
     }
 }

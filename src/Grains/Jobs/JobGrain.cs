@@ -44,10 +44,10 @@ public sealed class JobGrain : Grain, IJobGrain
     private bool _finishActionsDue;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
-        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
+        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions, FarmRetry retry)
     {
         _finishActions = finishActions;
-        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
+        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), retry, logger);
         _state = state;
         _cost = cost;
         _options = options.Value;
@@ -93,7 +93,14 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _writer.FlushAsync(cancellationToken);
+        try
+        {
+            await _writer.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Stop();
+        }
         if (!_dirty && _acks.Count == 0) return;
         try
         {
