@@ -330,11 +330,25 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
     {
-        if (IsFinished) await _writer.FlushAsync(CancellationToken.None); // the jobfinished event is readable before the job says finished
+        if (IsFinished) await FlushEventsAsync(); // the jobfinished event is readable before the job says finished
+        else _writer.RetryPending();
         if (_events.DurableSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
             await _events.WaitAsync(wait < MaxEventWait ? wait : MaxEventWait);
         var events = await _writer.ReadAsync(afterSequence, Math.Clamp(maxEvents, 1, 1000));
         return new ProgressBatch(events, events.Length > 0 ? events[^1].Sequence : Math.Max(afterSequence, 0), Status());
+    }
+
+    /// <summary>Waits for the pending events to be stored, for a while at most (storage may be out).</summary>
+    private async Task FlushEventsAsync()
+    {
+        using var timeout = new CancellationTokenSource(MaxEventWait);
+        try
+        {
+            await _writer.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Counts an item's final outcome once. After a drop only the items that were in flight still count.</summary>

@@ -32,6 +32,23 @@ public sealed class AppendBlobTests(AzuriteFixture azurite, Xunit.Abstractions.I
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task TheProgressJournalReadsPastEventsThatWereNeverStored(string kind)
+    {
+        var store = Store(kind);
+        var container = $"events-{Guid.NewGuid():N}"[..20];
+        ProgressEvent Event(long seq) => new(seq, "job-a", $"v{seq}", 0, ProgressKind.Chunk, 1, 2, 0.5, "silo", null, DateTimeOffset.UnixEpoch);
+        var journal = new ProgressJournal(store, container, "job-a");
+        // Events 3..20,000 were dropped in an outage: a gap to the end of a segment and over the whole next one.
+        await journal.AppendAsync([Event(1), Event(2)]);
+        await journal.AppendAsync([Event(2 * ProgressJournal.SegmentSize + 1), Event(2 * ProgressJournal.SegmentSize + 2)]);
+
+        var read = await journal.ReadAsync(2, 2 * ProgressJournal.SegmentSize + 2, 10);
+
+        Assert.Equal([2L * ProgressJournal.SegmentSize + 1, 2L * ProgressJournal.SegmentSize + 2], read.Select(e => e.Sequence));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task TheProgressJournalContinuesItsSequenceAndServesOldHistory(string kind)
     {
         var store = Store(kind);
