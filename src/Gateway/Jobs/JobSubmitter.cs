@@ -94,7 +94,7 @@ public sealed partial class JobSubmitter
             // Idempotent, and also for "already submitted": a job accepted by a submit whose tenant record was lost
             // gets it on the resubmit (listing and quotas read the tenant's record).
             if (result.Outcome != SubmitOutcome.Conflict)
-                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId), cancellationToken);
+                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId, result.Status.SubmittedAt), cancellationToken);
             return result;
         }
         catch

@@ -202,6 +202,7 @@ public sealed class JobGrain : Grain, IJobGrain
         foreach (var i in items) Job.Ended.Remove(i);
         Job.FailedItems.Clear();
         Job.Errors.Clear();
+        Job.ErrorsNotKept = 0;
         Job.Failed -= items.Length;
         Job.State = JobState.Running;
         Job.FinishedAt = null;
@@ -216,11 +217,12 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public Task<FailedItemsPage> GetFailuresAsync(int skip, int take)
     {
-        var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e)
-            ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
+        var notKept = $"error not kept: a job keeps the errors of its first {_options.FailedErrorsKept} failed items ({Job.ErrorsNotKept} more were not kept)";
+        var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e) ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
+            : Job.FailedItems.Contains(i) ? new FailedItem(i, ItemVideoId(i), notKept, 0)
             : new FailedItem(i, ItemVideoId(i), $"deadline {Job.Deadline:O} passed before it started", 0)).ToArray();
         int total = Job.FailedItems.Count + Job.DeadlineFailed;
-        return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null));
+        return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null, Job.ErrorsNotKept));
     }
 
     public Task<JobStatus> SetPausedAsync(bool paused) => ControlAsync(() => Job.Paused = paused, paused ? "paused" : "resumed");
@@ -372,7 +374,9 @@ public sealed class JobGrain : Grain, IJobGrain
                 Job.Failed++;
                 Job.FailedItems.Add(item);
                 var message = report.Message ?? "failed";
-                Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                if (Job.Errors.Count < Math.Max(0, _options.FailedErrorsKept))
+                    Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                else Job.ErrorsNotKept++;
                 break;
         }
         if (report.ChunksTotal > 0) Job.ChunksPerVideo = report.ChunksTotal;
