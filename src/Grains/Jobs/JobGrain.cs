@@ -97,6 +97,10 @@ public sealed class JobGrain : Grain, IJobGrain
         {
             await _writer.FlushAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Out of time: the events still unstored were never shown, and the job's own state below matters more.
+        }
         finally
         {
             _writer.Stop();
