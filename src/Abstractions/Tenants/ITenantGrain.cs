@@ -10,9 +10,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The key of the jobs that no tenant owns (embedded CLI, anonymous gateway, admin).</summary>
     public const string NoTenant = "_";
 
-    /// <summary>Records a job (idempotent); it counts as active until <see cref="MarkFinishedAsync"/>.</summary>
+    /// <summary>Records a job (idempotent); it counts as active until <see cref="MarkFinishedAsync"/>.
+    /// <paramref name="submittedAt"/>: when the job was first submitted (null: now), which tells a new job from an old one.</summary>
     [Alias("AddJob")]
-    Task AddJobAsync(string jobId);
+    Task AddJobAsync(string jobId, DateTimeOffset? submittedAt = null);
 
     /// <summary>Job ids, newest first (paged).</summary>
     [AlwaysInterleave, Alias("GetJobs")]

@@ -81,7 +81,7 @@ public sealed partial class JobSubmitter
             {
                 // Idempotent (same id and manifest: "already submitted", and the items still missing from the queue
                 // are queued), so a storage brownout or a reactivating grain is retried here, not handed to the caller.
-                result = await _submitRetry.ExecuteAsync(() => job.SubmitAsync(definition));
+                result = await _submitRetry.ExecuteAsync(() => job.SubmitAsync(definition), cancellationToken);
             }
             catch
             {
@@ -94,7 +94,7 @@ public sealed partial class JobSubmitter
             // Idempotent, and also for "already submitted": a job accepted by a submit whose tenant record was lost
             // gets it on the resubmit (listing and quotas read the tenant's record).
             if (result.Outcome != SubmitOutcome.Conflict)
-                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId));
+                await _submitRetry.ExecuteAsync(() => _grains.GetGrain<ITenantGrain>(options.Area?.Tenant ?? ITenantGrain.NoTenant).AddJobAsync(jobId, result.Status.SubmittedAt), cancellationToken);
             return result;
         }
         catch

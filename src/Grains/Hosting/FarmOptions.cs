@@ -103,6 +103,14 @@ public sealed class FarmOptions
     /// <summary>Off by default. For tests and drills only.</summary>
     public FaultInjectionOptions FaultInjection { get; set; } = new();
 
+    /// <summary>A job keeps the error message of its first this many failed items; later failures are counted and
+    /// listed without their message (each message is up to 2,000 characters and every job write rewrites them).</summary>
+    public int FailedErrorsKept { get; set; } = 1000;
+
+    /// <summary>A tenant's job list keeps its newest ids in the tenant's state (between this many and twice that);
+    /// older ids move to blob pages of this many in the jobs container (<c>tenants/&lt;tenant&gt;/jobs-NNNNNN.json</c>).</summary>
+    public int TenantJobPage { get; set; } = 1000;
+
     /// <summary>At most this many videos (the first by item index) on a job's contact sheet.</summary>
     public int ContactSheetMaxVideos { get; set; } = 400;
 

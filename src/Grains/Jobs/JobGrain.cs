@@ -44,10 +44,10 @@ public sealed class JobGrain : Grain, IJobGrain
     private bool _finishActionsDue;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
-        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions)
+        TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions, FarmRetry retry)
     {
         _finishActions = finishActions;
-        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), logger);
+        _writer = new JobEventWriter(_events, new ProgressJournal(blobs, options.Value.JobsContainer, this.GetPrimaryKeyString()), retry, logger);
         _state = state;
         _cost = cost;
         _options = options.Value;
@@ -93,7 +93,18 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _writer.FlushAsync(cancellationToken);
+        try
+        {
+            await _writer.FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Out of time: the events still unstored were never shown, and the job's own state below matters more.
+        }
+        finally
+        {
+            _writer.Stop();
+        }
         if (!_dirty && _acks.Count == 0) return;
         try
         {
@@ -195,6 +206,7 @@ public sealed class JobGrain : Grain, IJobGrain
         foreach (var i in items) Job.Ended.Remove(i);
         Job.FailedItems.Clear();
         Job.Errors.Clear();
+        Job.ErrorsNotKept = 0;
         Job.Failed -= items.Length;
         Job.State = JobState.Running;
         Job.FinishedAt = null;
@@ -209,11 +221,12 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public Task<FailedItemsPage> GetFailuresAsync(int skip, int take)
     {
-        var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e)
-            ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
+        var notKept = $"error not kept: a job keeps the errors of its first {_options.FailedErrorsKept} failed items ({Job.ErrorsNotKept} more were not kept)";
+        var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e) ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
+            : Job.FailedItems.Contains(i) ? new FailedItem(i, ItemVideoId(i), notKept, 0)
             : new FailedItem(i, ItemVideoId(i), $"deadline {Job.Deadline:O} passed before it started", 0)).ToArray();
         int total = Job.FailedItems.Count + Job.DeadlineFailed;
-        return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null));
+        return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null, Job.ErrorsNotKept));
     }
 
     public Task<JobStatus> SetPausedAsync(bool paused) => ControlAsync(() => Job.Paused = paused, paused ? "paused" : "resumed");
@@ -323,11 +336,25 @@ public sealed class JobGrain : Grain, IJobGrain
 
     public async Task<ProgressBatch> GetEventsAsync(long afterSequence, int maxEvents, TimeSpan wait)
     {
-        if (IsFinished) await _writer.FlushAsync(CancellationToken.None); // the jobfinished event is readable before the job says finished
+        if (IsFinished) await FlushEventsAsync(); // the jobfinished event is readable before the job says finished
+        else _writer.RetryPending();
         if (_events.DurableSequence <= afterSequence && !IsFinished && wait > TimeSpan.Zero)
             await _events.WaitAsync(wait < MaxEventWait ? wait : MaxEventWait);
         var events = await _writer.ReadAsync(afterSequence, Math.Clamp(maxEvents, 1, 1000));
         return new ProgressBatch(events, events.Length > 0 ? events[^1].Sequence : Math.Max(afterSequence, 0), Status());
+    }
+
+    /// <summary>Waits for the pending events to be stored, for a while at most (storage may be out).</summary>
+    private async Task FlushEventsAsync()
+    {
+        using var timeout = new CancellationTokenSource(MaxEventWait);
+        try
+        {
+            await _writer.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Counts an item's final outcome once. After a drop only the items that were in flight still count.</summary>
@@ -351,7 +378,9 @@ public sealed class JobGrain : Grain, IJobGrain
                 Job.Failed++;
                 Job.FailedItems.Add(item);
                 var message = report.Message ?? "failed";
-                Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                if (Job.Errors.Count < Math.Max(0, _options.FailedErrorsKept))
+                    Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
+                else Job.ErrorsNotKept++;
                 break;
         }
         if (report.ChunksTotal > 0) Job.ChunksPerVideo = report.ChunksTotal;

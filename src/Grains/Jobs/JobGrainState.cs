@@ -28,7 +28,7 @@ public sealed class JobGrainState
     [Id(16)] public JobDrop Drop { get; set; }
     /// <summary>After a drop, the items that were in flight: only their reports still count.</summary>
     [Id(17)] public HashSet<int> AwaitingAfterDrop { get; set; } = [];
-    /// <summary>Error and attempts of each item in <see cref="FailedItems"/>.</summary>
+    /// <summary>Error and attempts of the first failed items (at most <c>Farm:FailedErrorsKept</c>).</summary>
     [Id(18)] public Dictionary<int, ItemError> Errors { get; set; } = [];
     [Id(19)] public bool Paused { get; set; }
     [Id(20)] public int Priority { get; set; }
@@ -42,6 +42,8 @@ public sealed class JobGrainState
     /// <summary>Every partition took the job's items. Until then a repeated submit or a new activation enqueues them again
     /// (partitions ignore a generation they already have), so a submit that failed half-way is never stuck.</summary>
     [Id(31)] public bool Enqueued { get; set; }
+    /// <summary>Failed items whose error was not kept (beyond <c>Farm:FailedErrorsKept</c>; <see cref="Errors"/> holds the first ones).</summary>
+    [Id(32)] public int ErrorsNotKept { get; set; }
 }
 
 public enum JobDrop

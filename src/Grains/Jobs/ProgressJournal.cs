@@ -56,7 +56,12 @@ public sealed class ProgressJournal
                 next = e.Sequence + 1;
                 if (result.Count == max) break;
             }
-            if (result.Count < max && next <= (segment + 1) * SegmentSize) break; // a gap: nothing more stored
+            if (result.Count < max && next <= (segment + 1) * SegmentSize)
+            {
+                // Events that were never stored (dropped in a long outage) leave a gap: the next segment may go on.
+                if (segment >= SegmentOf(upTo)) break;
+                next = (segment + 1) * SegmentSize + 1;
+            }
         }
         return result.ToArray();
     }

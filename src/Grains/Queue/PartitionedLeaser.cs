@@ -18,6 +18,7 @@ public sealed class PartitionedLeaser
     private readonly TimeProvider _time;
     private readonly ILogger<PartitionedLeaser> _logger;
     private readonly DateTimeOffset[] _suspectUntil;
+    private readonly FarmRetry _endRetry;
 
     public PartitionedLeaser(IGrainFactory grains, IOptions<FarmOptions> options, TimeProvider time, ILogger<PartitionedLeaser> logger)
     {
@@ -26,6 +27,7 @@ public sealed class PartitionedLeaser
         _time = time;
         _logger = logger;
         _suspectUntil = new DateTimeOffset[Math.Max(1, _options.QueuePartitions)];
+        _endRetry = new FarmRetry(_options, FarmRetry.IsTransientOrStale); // idempotent: a retried end finds its lease already gone
     }
 
     public int Partitions => _suspectUntil.Length;
@@ -53,23 +55,21 @@ public sealed class PartitionedLeaser
         return leases.Where(l => l is not null).SelectMany(l => l!).ToList();
     }
 
-    /// <summary>Ends a lease at its partition; retried a few times, since an item whose end is lost stays leased until it expires.
-    /// <paramref name="final"/>: the item's outcome, stored by the partition in the same write.</summary>
-    public async Task EndAsync(WorkLease lease, LeaseOutcome outcome, string? error, TimeSpan retryAfter = default, VideoReport? final = null)
+    /// <summary>Ends a lease at its partition; retried (<see cref="FarmRetry"/>), since an item whose end is lost stays
+    /// leased until it expires. <paramref name="final"/>: the item's outcome, stored by the partition in the same write.
+    /// The workers pass no token: a silo that drains must still hand its leases back.</summary>
+    public async Task EndAsync(WorkLease lease, LeaseOutcome outcome, string? error, TimeSpan retryAfter = default, VideoReport? final = null,
+        CancellationToken cancellationToken = default)
     {
         var end = new LeaseEnd(lease.LeaseId, lease.JobId, lease.ItemIndex, outcome, error) { RetryAfter = retryAfter, Final = final };
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await FarmQueue.Partition(_grains, lease.Partition).EndLeaseAsync(end).WaitAsync(_options.QueueCallTimeout * 2);
-                return;
-            }
-            catch (Exception ex) when (attempt < 3)
-            {
-                _logger.LogWarning(ex, "Ending lease {Lease} (job {Job} item {Item}) failed; retrying", lease.LeaseId, lease.JobId, lease.ItemIndex);
-                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
-            }
+            await _endRetry.ExecuteAsync(ct => FarmQueue.Partition(_grains, lease.Partition).EndLeaseAsync(end).WaitAsync(_options.QueueCallTimeout * 2, ct), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Ending lease {Lease} (job {Job} item {Item}) failed: {Message}", lease.LeaseId, lease.JobId, lease.ItemIndex, ex.Message);
+            throw;
         }
     }
 

@@ -10,18 +10,18 @@ namespace HiStream.Grains.Storage;
 public static class BlobRetry
 {
     /// <summary>Exponential backoff from <paramref name="baseDelay"/>, each wait at most 5 s: 8 attempts from 200 ms
-    /// span about 16 s, enough to ride out a storage restart.</summary>
-    public static ResiliencePipeline Create(int maxAttempts, TimeSpan baseDelay) =>
+    /// span about 16 s, enough to ride out a storage restart.
+    /// A failure it gives up on is marked, so the callers' retries do not repeat it (<see cref="RetryOnce"/>).</summary>
+    public static ResiliencePipeline Create(int maxAttempts, TimeSpan baseDelay, Func<Exception, bool>? shouldRetry = null) =>
         new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+            .AddRetryOnce(new RetryStrategyOptions
             {
                 MaxRetryAttempts = Math.Max(0, maxAttempts - 1),
                 Delay = baseDelay,
                 MaxDelay = TimeSpan.FromSeconds(5),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-            })
+            }, shouldRetry ?? IsTransient)
             .Build();
 
     public static bool IsTransient(Exception ex) => ex switch

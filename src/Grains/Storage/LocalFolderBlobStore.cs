@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Polly;
+using Polly.Retry;
 
 namespace HiStream.Grains.Storage;
 
@@ -7,6 +9,19 @@ namespace HiStream.Grains.Storage;
 /// file first and are moved into place, so a reader never sees half a blob.</summary>
 public sealed class LocalFolderBlobStore : IBlobStore
 {
+    /// <summary>An append waits while another appender (of any process) holds the file's lock, 5 ms at a time for up
+    /// to 10 s. Not <see cref="Hosting.FarmRetry"/>: this is a lock wait, not a fault, and it wants a short constant
+    /// pause rather than a backoff.</summary>
+    private static readonly ResiliencePipeline LockWait = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 2000,
+            Delay = TimeSpan.FromMilliseconds(5),
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+            ShouldHandle = new PredicateBuilder().Handle<IOException>(),
+        })
+        .Build();
     private readonly string _root;
     private readonly IReadOnlyDictionary<string, string> _containerFolders;
 
@@ -59,25 +74,10 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var path = PathOf(container, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = block.ToMemory();
-        for (int attempt = 0; ; attempt++)
-        {
-            FileStream file;
-            try
-            {
-                file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1);
-            }
-            catch (IOException) when (attempt < 2000)
-            {
-                await Task.Delay(5, cancellationToken); // another appender holds the lock
-                continue;
-            }
-            await using (file)
-            {
-                await file.WriteAsync(bytes, cancellationToken);
-                await file.FlushAsync(cancellationToken);
-            }
-            return;
-        }
+        await using var file = await LockWait.ExecuteAsync(_ => ValueTask.FromResult(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1)),
+            cancellationToken);
+        await file.WriteAsync(bytes, cancellationToken);
+        await file.FlushAsync(cancellationToken);
     }
 
     public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken cancellationToken = default)

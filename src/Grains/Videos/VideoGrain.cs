@@ -238,13 +238,13 @@ public sealed class VideoGrain : Grain, IVideoGrain
         try
         {
             var info = await DeviceCallAsync("load", () => _engine.LoadAsync(cancel), cancel);
-            int stored = await _retry.ExecuteAsync(() => outputs.StoredChunksAsync(withSegments: info.HasDecoder, cancel));
+            int stored = await _retry.ExecuteAsync(ct => outputs.StoredChunksAsync(withSegments: info.HasDecoder, ct), cancel);
             if (!await ReportAsync(jobGrain, Report(lease, item.Index, videoId, ProgressKind.Started, stored, Video.ChunksTotal,
                     (stored > 0 ? $"resuming after chunk {stored - 1}" : "") + (lease.Attempt > 1 ? $" (attempt {lease.Attempt} of {lease.MaxAttempts})" : ""))))
                 _cancel!.Cancel();
             cancel.ThrowIfCancellationRequested();
 
-            var finished = await _retry.ExecuteAsync(() => outputs.ReadLatentsAsync(stored, cancel));
+            var finished = await _retry.ExecuteAsync(ct => outputs.ReadLatentsAsync(stored, ct), cancel);
             session = await DeviceCallAsync("open", () => held.HoldDuringAsync(WatchdogAsync("open", _engine.OpenAsync(item.Settings, finished, device.Token))), device.Token);
             Video.ChunksTotal = session.ChunkCount;
             Video.ChunksDone = stored;
@@ -293,7 +293,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             var finishedAt = _time.GetUtcNow();
             double gpuSeconds = Video.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
             VideoMetadata? written = null;
-            await _retry.ExecuteAsync(() => outputs.FinishAsync(Video.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
+            await _retry.ExecuteAsync(ct => outputs.FinishAsync(Video.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(
                 jobId, videoId, item.Index, settings.Prompt, false, settings.Seed, settings.Width, settings.Height, settings.Frames, _options.Fps,
                 settings.Sampler, settings.SamplerOptions,
                 new ModelMetadata(info.ModelId, info.ModelHash, info.RandomWeights, info.Device, info.DType),
@@ -302,9 +302,9 @@ public sealed class VideoGrain : Grain, IVideoGrain
                     c.DecodeSeconds, c.WriteSeconds, c.ModelPasses, c.Silo, c.FinishedAt)).ToList(),
                 files, job.Priority, job.Tags,
                 info.RandomWeights ? "No checkpoint configured: rendered with a seeded-random tiny model, so the frames are not meaningful pictures." : null)
-            { GpuSeconds = gpuSeconds }, cancel));
+            { GpuSeconds = gpuSeconds }, ct), cancel);
             // Not idempotent (a retried append can repeat the line); readers key lines by id.
-            await _retry.ExecuteAsync(() => ResultsManifest.AppendAsync(_blobs, job.Output, written!, cancel));
+            await _retry.ExecuteAsync(ct => ResultsManifest.AppendAsync(_blobs, job.Output, written!, ct), cancel);
             Video.ResultRecorded = true;
             _metrics.GpuSecondsUsed(gpuSeconds, job.Tenant);
             _metrics.BytesWritten(outputs.BytesWritten - beforeFinish);
@@ -400,7 +400,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             ["job"] = jobId, ["video"] = videoId, ["chunk"] = chunk.Index.ToString(), ["first_latent_frame"] = chunk.FirstLatentFrame.ToString(),
             ["model_hash"] = info.ModelHash, ["seed"] = item.Settings.Seed.ToString(),
         };
-        await _retry.ExecuteAsync(() => outputs.WriteChunkAsync(chunk, chunkMetadata, cancel));
+        await _retry.ExecuteAsync(ct => outputs.WriteChunkAsync(chunk, chunkMetadata, ct), cancel);
         _metrics.BytesWritten(outputs.BytesWritten - before);
         Video.Chunks.Add(new ChunkRecord
         {

@@ -16,6 +16,7 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
     private readonly IGrainFactory _grains;
     private readonly FarmOptions _options;
     private readonly ILogger<DeadSiloWatcher> _logger;
+    private readonly FarmRetry _retry;
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
     private int _disposed;
@@ -26,6 +27,7 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
         _grains = grains;
         _options = options.Value;
         _logger = logger;
+        _retry = new FarmRetry(_options, FarmRetry.IsTransientOrStale); // a second release finds nothing
     }
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -66,34 +68,19 @@ public sealed class DeadSiloWatcher : ILifecycleParticipant<ISiloLifecycle>, IDi
 
     private async Task<int> ReleaseAsync(int partition, string silo, CancellationToken stop)
     {
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await FarmQueue.Partition(_grains, partition).ReleaseSiloAsync(silo);
-            }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
-            {
-                // The partition may have lived on the dead silo: it reactivates elsewhere once the directory caught up.
-                if (attempt >= 10)
-                {
-                    _logger.LogWarning(ex, "Could not release dead silo {Silo}'s leases in partition {Partition}; they expire instead", silo, partition);
-                    return 0;
-                }
-                _logger.LogInformation("Releasing dead silo {Silo}'s leases in partition {Partition} (attempt {Attempt}): {Message}", silo, partition, attempt, ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return 0;
-                }
-            }
-            catch (Exception)
-            {
-                return 0; // stopping
-            }
+            // The partition may have lived on the dead silo: it reactivates elsewhere once the directory caught up.
+            return await _retry.ExecuteAsync(() => FarmQueue.Partition(_grains, partition).ReleaseSiloAsync(silo), stop);
+        }
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Could not release dead silo {Silo}'s leases in partition {Partition}; they expire instead", silo, partition);
+            return 0;
+        }
+        catch (Exception)
+        {
+            return 0; // stopping
         }
     }
 

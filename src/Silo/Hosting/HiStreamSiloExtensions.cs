@@ -47,13 +47,8 @@ public static class HiStreamSiloExtensions
                 // Orleans' own provider: one blob "<state name>-<grain id>.json" per grain state, ETag-guarded writes.
                 silo.AddAzureBlobGrainStorage(FarmStorage.Name, o =>
                 {
-                    // The SDK's exponential retries ride out a storage restart (~16 s), like the result store's Polly policy.
-                    var client = new BlobClientOptions();
-                    client.Retry.MaxRetries = 7;
-                    client.Retry.Mode = Azure.Core.RetryMode.Exponential;
-                    client.Retry.Delay = TimeSpan.FromMilliseconds(200);
-                    client.Retry.MaxDelay = TimeSpan.FromSeconds(5);
-                    o.BlobServiceClient = new BlobServiceClient(connection, client);
+                    // The SDK's retries are off: RetryingGrainStorage retries every provider's state calls (~16 s, like the result store).
+                    o.BlobServiceClient = new BlobServiceClient(connection, AzureBlobStore.ClientOptions());
                     o.ContainerName = container;
                 });
                 break;
@@ -65,5 +60,6 @@ public static class HiStreamSiloExtensions
             default:
                 throw new InvalidOperationException($"Farm:State:Provider '{provider}' is not one of memory, azureblob, redis.");
         }
+        RetryingGrainStorage.Decorate(silo.Services, FarmStorage.Name);
     }
 }

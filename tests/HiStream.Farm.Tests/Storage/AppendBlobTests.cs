@@ -1,5 +1,6 @@
 using HiStream.Abstractions.Jobs;
 using HiStream.Farm.Tests.Infrastructure;
+using HiStream.Grains.Hosting;
 using HiStream.Grains.Jobs;
 using HiStream.Grains.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,20 +32,37 @@ public sealed class AppendBlobTests(AzuriteFixture azurite, Xunit.Abstractions.I
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task TheProgressJournalReadsPastEventsThatWereNeverStored(string kind)
+    {
+        var store = Store(kind);
+        var container = $"events-{Guid.NewGuid():N}"[..20];
+        ProgressEvent Event(long seq) => new(seq, "job-a", $"v{seq}", 0, ProgressKind.Chunk, 1, 2, 0.5, "silo", null, DateTimeOffset.UnixEpoch);
+        var journal = new ProgressJournal(store, container, "job-a");
+        // Events 3..20,000 were dropped in an outage: a gap to the end of a segment and over the whole next one.
+        await journal.AppendAsync([Event(1), Event(2)]);
+        await journal.AppendAsync([Event(2 * ProgressJournal.SegmentSize + 1), Event(2 * ProgressJournal.SegmentSize + 2)]);
+
+        var read = await journal.ReadAsync(2, 2 * ProgressJournal.SegmentSize + 2, 10);
+
+        Assert.Equal([2L * ProgressJournal.SegmentSize + 1, 2L * ProgressJournal.SegmentSize + 2], read.Select(e => e.Sequence));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task TheProgressJournalContinuesItsSequenceAndServesOldHistory(string kind)
     {
         var store = Store(kind);
         var container = $"events-{Guid.NewGuid():N}"[..20];
         ProgressEvent Event(long seq) => new(seq, "job-a", $"v{seq}", (int)seq, ProgressKind.Chunk, 1, 2, 0.5, "silo", null, DateTimeOffset.UnixEpoch);
 
-        var first = new JobEventWriter(new ProgressLog(4), new ProgressJournal(store, container, "job-a"), NullLogger.Instance);
+        var first = new JobEventWriter(new ProgressLog(4), new ProgressJournal(store, container, "job-a"), new FarmRetry(new FarmOptions()), NullLogger.Instance);
         await first.RestoreAsync(default);
         for (int i = 0; i < 10; i++) first.Append(Event);
         await first.FlushAsync(default);
 
         // A new activation: the sequence continues at 11, and events 1..6 (no longer in its 4-event memory) come from storage.
         var log = new ProgressLog(4);
-        var second = new JobEventWriter(log, new ProgressJournal(store, container, "job-a"), NullLogger.Instance);
+        var second = new JobEventWriter(log, new ProgressJournal(store, container, "job-a"), new FarmRetry(new FarmOptions()), NullLogger.Instance);
         await second.RestoreAsync(default);
         Assert.Equal(10, log.LastSequence);
         Assert.Equal(10, log.DurableSequence);
