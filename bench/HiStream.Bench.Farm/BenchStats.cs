@@ -41,6 +41,11 @@ public sealed class BenchStats
 
     public double HandOutPercentile(double p) => Percentile(_handOuts, p);
 
+    public double HandOutMean
+    {
+        get { lock (_lock) return _handOuts.Count == 0 ? double.NaN : _handOuts.Average(); }
+    }
+
     public double IdleBetweenChunksPercentile(double p) => Percentile(_idleBetweenChunks, p);
 
     public double IdleBetweenChunksMean
@@ -48,9 +53,14 @@ public sealed class BenchStats
         get { lock (_lock) return _idleBetweenChunks.Count == 0 ? double.NaN : _idleBetweenChunks.Average(); }
     }
 
-    public double StartAndFinishMsPerVideo
+    public double StartMsPerVideo
     {
-        get { lock (_lock) return _videos == 0 ? double.NaN : (_startMs + _finishMs) / _videos; }
+        get { lock (_lock) return _videos == 0 ? double.NaN : _startMs / _videos; }
+    }
+
+    public double FinishMsPerVideo
+    {
+        get { lock (_lock) return _videos == 0 ? double.NaN : _finishMs / _videos; }
     }
 
     private double Percentile(List<double> values, double p)
