@@ -13,7 +13,7 @@ namespace HiStream.Bench.Farm;
 /// the same order: the Started report and the stored-chunk listing; per chunk the fake engine's fixed time, then
 /// (not awaited, as in production) the lease renewal, and, behind the next chunk's render
 /// (<see cref="ChunkWriteBehind"/>), the chunk's blob, the video's state blob and a one-way Chunk notification; at
-/// the end (the slot already free for the next video) the metadata blob, the results line, the final state blob, a one-way Completed notification and the
+/// the end the metadata blob, the results line, the final state blob, a one-way Completed notification and the
 /// lease's end. It times the hand-outs, the device's idle time between chunks and the per-video start and finish.</summary>
 public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, PartitionedLeaser queue, IBlobStore blobs, string container,
     FixedTimeEngine engine, int chunksPerVideo, BenchStats stats)
@@ -22,34 +22,27 @@ public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, 
 
     public async Task RunAsync(Func<bool> moreWork, CancellationToken cancellationToken)
     {
-        var videos = new List<Task>();
-        var devices = new List<Task>(); // a slot is held until the video's device work is over, as in RenderSlots
+        var running = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
-            videos.RemoveAll(t => t.IsCompleted);
-            devices.RemoveAll(t => t.IsCompleted);
-            int free = slots - devices.Count;
+            running.RemoveAll(t => t.IsCompleted);
+            int free = slots - running.Count;
             if (free > 0)
             {
                 var sw = Stopwatch.StartNew();
                 var leases = await queue.LeaseAsync(new LeaseRequest(name, free, long.MaxValue, long.MaxValue), cancellationToken);
                 if (leases.Count > 0) stats.HandOut(sw.Elapsed.TotalMilliseconds);
-                foreach (var lease in leases)
-                {
-                    var device = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    devices.Add(device.Task);
-                    videos.Add(RenderAsync(lease, device, cancellationToken));
-                }
+                foreach (var lease in leases) running.Add(RenderAsync(lease, cancellationToken));
                 if (leases.Count > 0) continue;
-                if (!moreWork() && videos.Count == 0) break;
+                if (!moreWork() && running.Count == 0) break;
             }
-            var next = devices.Count > 0 ? Task.WhenAny(devices) : Task.CompletedTask;
+            var next = running.Count > 0 ? Task.WhenAny(running) : Task.CompletedTask;
             await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken));
         }
-        await Task.WhenAll(videos);
+        await Task.WhenAll(running);
     }
 
-    private async Task RenderAsync(WorkLease lease, TaskCompletionSource device, CancellationToken cancellationToken)
+    private async Task RenderAsync(WorkLease lease, CancellationToken cancellationToken)
     {
         var job = grains.GetGrain<IJobGrain>(lease.JobId);
         var videoId = VideoKey.DefaultVideoId(lease.JobId, lease.ItemIndex);
@@ -81,7 +74,6 @@ public sealed class SimulatedSilo(string name, int slots, IGrainFactory grains, 
         }
 
         var finish = Stopwatch.StartNew();
-        device.SetResult(); // RenderWorker.DeviceFreed: the slot takes the next video while the last chunk is stored and the video finishes
         await writes.FlushAsync();
         await blobs.PutAsync(container, $"{folder}/metadata.json", BinaryData.FromString($"{{\"id\":\"{videoId}\"}}"), "application/json", cancellationToken);
         await blobs.AppendAsync(container, $"{lease.JobId}/results.jsonl", BinaryData.FromString($"{{\"id\":\"{videoId}\"}}\n"), cancellationToken);

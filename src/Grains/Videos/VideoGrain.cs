@@ -276,16 +276,6 @@ public sealed class VideoGrain : Grain, IVideoGrain
                 // The device goes on with the next chunk while this one is stored: storage time is off the device's path.
                 await writes.StartAsync(() => StoreChunkAsync(chunk, computed, lease, item, info, outputs, jobGrain, cancel));
             }
-            var finishedAt = _time.GetUtcNow(); // the render's end: from here on the device is not used
-            if (!suspended)
-            {
-                // The session's caches go now, and the slot takes the next video while this one stores its last chunk
-                // and writes its final files (the device would otherwise idle through them).
-                var closing = session;
-                session = null;
-                await TryAsync(async () => await closing.DisposeAsync());
-                _worker.DeviceFreed(lease);
-            }
             await writes.FlushAsync();
 
             if (suspended)
@@ -300,6 +290,7 @@ public sealed class VideoGrain : Grain, IVideoGrain
             int framesSoFar = Video.Chunks.Sum(c => c.Frames);
             long beforeFinish = outputs.BytesWritten;
             var settings = item.Settings;
+            var finishedAt = _time.GetUtcNow();
             double gpuSeconds = Video.Chunks.Sum(c => c.DenoiseSeconds + c.CacheUpdateSeconds + c.DecodeSeconds);
             VideoMetadata? written = null;
             await _retry.ExecuteAsync(ct => outputs.FinishAsync(Video.ChunksDone, info.HasDecoder, framesSoFar, settings.LatentFrames, files => written = new VideoMetadata(

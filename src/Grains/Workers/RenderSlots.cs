@@ -17,8 +17,6 @@ public sealed class RenderSlots
     private readonly FarmMetrics _metrics;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ActiveVideo> _active = new(StringComparer.Ordinal);
-    /// <summary>Videos whose device work is over (session closed) that still write their final files and end their lease.</summary>
-    private readonly Dictionary<string, WorkLease> _finishing = new(StringComparer.Ordinal);
     private long _reservedBytes;
     private long _capacityBytes;
     private int _maxBusy;
@@ -29,11 +27,7 @@ public sealed class RenderSlots
         _metrics = metrics;
     }
 
-    /// <summary>Videos holding a slot (their device session is open).</summary>
     public int Busy { get { lock (_lock) return _active.Count; } }
-
-    /// <summary>Videos with a lease here: those holding a slot and those finishing after their device work.</summary>
-    public int Held { get { lock (_lock) return _active.Count + _finishing.Count; } }
     public int MaxBusyObserved => Volatile.Read(ref _maxBusy);
     public int? ConfiguredSlots => _options.Slots;
     public long CapacityBytes => Interlocked.Read(ref _capacityBytes);
@@ -62,26 +56,11 @@ public sealed class RenderSlots
         }
     }
 
-    /// <summary>The video's device work is over: its slot and device memory go to the next video while it writes
-    /// its final files. False when it held no slot here.</summary>
-    public bool DeviceFreed(string leaseId)
-    {
-        lock (_lock)
-        {
-            if (!_active.Remove(leaseId, out var video)) return false;
-            if (_options.Slots is null) _reservedBytes -= video.Lease.RequiredBytes;
-            _finishing[leaseId] = video.Lease;
-            Publish();
-            return true;
-        }
-    }
-
-    /// <summary>Forgets the lease (its slot too, if the video still held one); false when it was not held here.</summary>
+    /// <summary>Frees the lease's slot; false when it was not held here.</summary>
     public bool Release(string leaseId)
     {
         lock (_lock)
         {
-            if (_finishing.Remove(leaseId)) return true;
             if (!_active.Remove(leaseId, out var video)) return false;
             if (_options.Slots is null) _reservedBytes -= video.Lease.RequiredBytes;
             Publish();

@@ -95,7 +95,7 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
         await _drain.WaitAsync(cancellationToken);
         await _stop.CancelAsync();
         if (_loop is not null) await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
-        if (_slots.Held > 0) _logger.LogWarning("Drain timed out with {Count} videos still rendering; their leases expire and other silos resume them", _slots.Held);
+        if (Busy > 0) _logger.LogWarning("Drain timed out with {Count} videos still rendering; their leases expire and other silos resume them", Busy);
     }
 
     /// <summary>A started video registers how to ask it to checkpoint and stop, at its next chunk boundary or at once
@@ -115,13 +115,6 @@ public sealed class RenderWorker : ILifecycleParticipant<ISiloLifecycle>, IDispo
     /// the videos the brownout spares. Leases are held by the videos themselves (<see cref="LeaseKeeper"/>), not by
     /// the silo: a device call that hangs keeps its lease until the watchdog fails its video, and a silo that stops as
     /// a whole loses its leases by expiry or at its death declaration.</summary>
-    /// <summary>The video closed its device session after its last chunk: its slot takes the next video now, while
-    /// it writes its final files (joined video, preview, metadata, results line) and ends its lease.</summary>
-    public void DeviceFreed(WorkLease lease)
-    {
-        if (_slots.DeviceFreed(lease.LeaseId)) _wake.Release();
-    }
-
     public async Task VideoEndedAsync(WorkLease lease, LeaseOutcome outcome, string? error, RenderFailure? failure, VideoReport? final = null)
     {
         if (outcome == LeaseOutcome.Done) _health.VideoCompleted();

@@ -42,7 +42,7 @@ public sealed class SiloDrain
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
         await WaitIdleAsync(_options.DrainTimeout, cancellationToken);
-        if (_slots.Held == 0) return;
+        if (_slots.Busy == 0) return;
         int aborted = _slots.AbortAll();
         _logger.LogWarning("Drain grace ({Grace}) is over: {Count} videos abandon their chunk in flight and resume elsewhere", _options.DrainTimeout, aborted);
         await WaitIdleAsync(AbortGrace, CancellationToken.None);
@@ -51,7 +51,7 @@ public sealed class SiloDrain
     private async Task WaitIdleAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + timeout;
-        while (_slots.Held > 0 && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        while (_slots.Busy > 0 && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
             await Task.Delay(TimeSpan.FromMilliseconds(100), _time, CancellationToken.None);
     }
 }
