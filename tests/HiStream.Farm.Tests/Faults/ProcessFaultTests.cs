@@ -77,7 +77,10 @@ public sealed class ProcessFaultTests(ProcessFarm farm, ITestOutputHelper output
         // Status calls about the dead silo's videos answer (from storage while its grains are unreachable).
         var during = await farm.VideoAsync(jobId, VideoId(jobId, killed[0]));
         output.WriteLine($"status right after the kill ({clock.Elapsed.TotalSeconds:F1} s): {during.GetProperty("status")}");
-        Assert.True(during.GetProperty("status").GetProperty("chunksDone").GetInt32() >= 2, during.ToString());
+        // It may already have resumed and finished on the survivor while the gateway waited for the dead silo's grains
+        // (chunks are fast on an idle machine): then storage answers "completed", which is as true.
+        var answered = during.GetProperty("status");
+        Assert.True(answered.GetProperty("chunksDone").GetInt32() >= 2 || answered.GetProperty("state").GetString() == "completed", during.ToString());
 
         // One killed video resumes on the survivor's free slot, from its stored chunks.
         await farm.WaitAsync(async () =>
