@@ -114,6 +114,14 @@ public sealed class FarmOptions
     /// <summary>At most this many videos (the first by item index) on a job's contact sheet.</summary>
     public int ContactSheetMaxVideos { get; set; } = 400;
 
+    /// <summary>A finished job whose finish actions (contact sheet, webhook) have not all run holds a reminder with this
+    /// period: if its silo stops before they end, the reminder wakes the job on another silo, which runs them again.
+    /// Orleans' minimum reminder period follows it down when it is shorter than a minute.</summary>
+    public TimeSpan FinishActionsRecheck { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A stopping silo waits this long for finish actions in progress; the rest run again elsewhere (above).</summary>
+    public TimeSpan FinishActionsStopWait { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Job webhooks: the signing secret and retries.</summary>
     public Results.WebhookOptions Webhooks { get; set; } = new();
 }

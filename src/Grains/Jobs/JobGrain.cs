@@ -19,8 +19,9 @@ namespace HiStream.Grains.Jobs;
 /// <c>Farm:JobFlushWindow</c> share one state write. An outcome's durable copy is at its queue partition (stored with
 /// the lease's end), which sends it here until this grain acknowledges it after a write, so a lost message or a crash
 /// before the write loses nothing.</summary>
-public sealed class JobGrain : Grain, IJobGrain
+public sealed class JobGrain : Grain, IJobGrain, IRemindable
 {
+    private const string FinishActionsReminder = "finish-actions";
     private static readonly TimeSpan MaxEventWait = TimeSpan.FromSeconds(15);
     private const int MaxErrorChars = 2000;
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(1);
@@ -42,6 +43,8 @@ public sealed class JobGrain : Grain, IJobGrain
     private IGrainTimer? _deadlineTimer;
     /// <summary>The job finished in memory; its finish actions (contact sheet, webhook) run once that is stored.</summary>
     private bool _finishActionsDue;
+    /// <summary>The finish actions this activation started, until they end.</summary>
+    private Task? _finishActionsRun;
 
     public JobGrain([PersistentState("job", FarmStorage.Name)] IPersistentState<JobGrainState> state, IRenderCostModel cost, IOptions<FarmOptions> options,
         TimeProvider time, ILogger<JobGrain> logger, IBlobStore blobs, JobFinishActions finishActions, FarmRetry retry)
@@ -70,6 +73,7 @@ public sealed class JobGrain : Grain, IJobGrain
             foreach (var p in FarmQueue.PartitionsOf(JobId, Total, Job.Partitions)) _ = FarmQueue.Partition(GrainFactory, p).ResendOutcomesAsync(JobId);
         await _writer.RestoreAsync(cancellationToken); // event ids continue where the previous activation stopped
         WatchDeadline();
+        if (FinishActionsPending) RunFinishActions(); // the silo that finished the job stopped before they ended
         if (Job.Definition is not null && !IsFinished && !Job.Enqueued)
         {
             try
@@ -433,15 +437,76 @@ public sealed class JobGrain : Grain, IJobGrain
         Job.InFlight.Clear();
         // The event goes in before the write: a watcher that sees the job finished must also find this event.
         Append(null, -1, ProgressKind.JobFinished, 0, 0, 0, null, Job.State.ToString());
+        Job.Finishes++;
         _finishActionsDue = true;
+        await HoldFinishActionsReminderAsync(); // before the write: a stored finish always has its reminder
         await FlushAsync(); // runs the finish actions once stored; if this write fails, after the write that succeeds
     }
+
+    private bool FinishActionsPending => IsFinished && Job.Definition is not null && Job.FinishActionsDone < Job.Finishes;
 
     private void RunFinishActions()
     {
         _finishActionsDue = false;
-        _finishActions.JobFinished(Job.Definition!, Status());
+        if (_finishActionsRun is { IsCompleted: false } || !FinishActionsPending) return;
+        int finish = Job.Finishes;
+        var actions = _finishActions.JobFinished(Job.Definition!, Status(), Job.Generation, finish);
+        _finishActionsRun = RecordFinishActionsAsync(actions, Job.Generation, finish);
         _logger.LogInformation("Job {Job} finished: {State} ({Completed} completed, {Skipped} skipped, {Failed} failed, {Cancelled} cancelled)", JobId, Job.State, Job.Completed, Job.Skipped, Job.Failed, Job.Cancelled);
+    }
+
+    /// <summary>Once the actions end, they are recorded done with the next write (a flush timer, not a write of its own:
+    /// this continuation interleaves with the grain's calls). The reminder's next tick finds them done and goes.</summary>
+    private async Task RecordFinishActionsAsync(Task actions, int generation, int finish)
+    {
+        DelayDeactivation(TimeSpan.FromMinutes(10)); // an idle deactivation would run them again elsewhere
+        try
+        {
+            await actions;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job}: finish actions failed ({Message})", JobId, ex.Message);
+        }
+        if (Job.Generation != generation || Job.FinishActionsDone >= finish) return;
+        Job.FinishActionsDone = finish;
+        _dirty = true;
+        ScheduleFlush();
+    }
+
+    private async Task HoldFinishActionsReminderAsync()
+    {
+        try
+        {
+            var period = _options.FinishActionsRecheck > TimeSpan.Zero ? _options.FinishActionsRecheck : TimeSpan.FromMinutes(2);
+            await this.RegisterOrUpdateReminder(FinishActionsReminder, period, period);
+        }
+        catch (Exception ex)
+        {
+            // Without it the actions are still run by this activation, and by the next one if this silo stops first.
+            _logger.LogWarning(ex, "Job {Job}: no reminder for its finish actions ({Message})", JobId, ex.Message);
+        }
+    }
+
+    /// <summary>While a finish's actions have not run, each tick runs them here unless this activation is already
+    /// running them (the silo that started them stopped: they run again, with the same webhook delivery id).</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != FinishActionsReminder) return;
+        if (FinishActionsPending)
+        {
+            RunFinishActions();
+            return;
+        }
+        if (_dirty) return; // "done" is not stored yet: the next tick unregisters
+        try
+        {
+            if (await this.GetReminder(FinishActionsReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {Job}: its finish-actions reminder could not be removed ({Message}); the next tick tries again", JobId, ex.Message);
+        }
     }
 
     /// <summary>The job ends its own deadline too: the partitions' notice is one-way and checked against this silo's

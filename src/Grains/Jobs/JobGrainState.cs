@@ -44,6 +44,11 @@ public sealed class JobGrainState
     [Id(31)] public bool Enqueued { get; set; }
     /// <summary>Failed items whose error was not kept (beyond <c>Farm:FailedErrorsKept</c>; <see cref="Errors"/> holds the first ones).</summary>
     [Id(32)] public int ErrorsNotKept { get; set; }
+    /// <summary>How many times this generation finished (a retry of failed items can finish it again).</summary>
+    [Id(33)] public int Finishes { get; set; }
+    /// <summary>The finish whose actions (contact sheet, webhook) have run; below <see cref="Finishes"/>, they are due
+    /// and a reminder holds the job until they have.</summary>
+    [Id(34)] public int FinishActionsDone { get; set; }
 }
 
 public enum JobDrop

@@ -40,7 +40,8 @@ public sealed class JobContactSheet
             int n = 0;
             foreach (var r in records)
             {
-                var png = await _blobs.TryReadAsync(output.Container, $"{output.JobFolder(definition.JobId)}/{r.Files.Preview}", cancellationToken);
+                if (r.Files?.Preview is not { Length: > 0 } preview) continue; // a line written by hand or by an older farm
+                var png = await _blobs.TryReadAsync(output.Container, $"{output.JobFolder(definition.JobId)}/{preview}", cancellationToken);
                 if (png is null) continue;
                 await File.WriteAllBytesAsync(Path.Combine(dir, $"{n++:D6}.png"), png.ToMemory(), cancellationToken);
             }

@@ -12,8 +12,8 @@ namespace HiStream.Grains.Results;
 /// <summary>POSTs a job's finish notification to its webhook URL. The body is JSON; <c>X-HiStream-Signature:
 /// sha256=&lt;hex&gt;</c> is HMAC-SHA256 of the body with the job's tenant's own secret
 /// (<c>Farm:Webhooks:TenantSecrets:&lt;tenant&gt;</c>), else <c>Farm:Webhooks:Secret</c> (the receiver recomputes it and
-/// compares in constant time), <c>X-HiStream-Delivery</c> is one id per notification (the same on every retry, so a
-/// receiver can drop repeats). Transient failures (network, timeouts, 408, 429, 5xx) are retried with exponential
+/// compares in constant time), <c>X-HiStream-Delivery</c> is one id per notification (the same on every retry, and when a job's
+/// finish notification is sent again after its silo stopped, so a receiver can drop repeats). Transient failures (network, timeouts, 408, 429, 5xx) are retried with exponential
 /// backoff (Polly); any other answer ends the delivery. Without a secret nothing is sent.</summary>
 public sealed class WebhookSender
 {
@@ -53,7 +53,9 @@ public sealed class WebhookSender
 
     /// <summary>Returns true when the receiver answered 2xx.</summary>
     /// <param name="tenant">The job's tenant, whose own secret signs (null: no tenant).</param>
-    public async Task<bool> SendAsync(string url, string eventName, byte[] body, string? tenant, CancellationToken cancellationToken)
+    /// <param name="delivery">The notification's id (<c>X-HiStream-Delivery</c>); a notification sent again after a silo
+    /// stopped passes the same id. Null: a new id.</param>
+    public async Task<bool> SendAsync(string url, string eventName, byte[] body, string? tenant, CancellationToken cancellationToken, string? delivery = null)
     {
         if (_options.SecretFor(tenant) is not { } secret)
         {
@@ -61,7 +63,7 @@ public sealed class WebhookSender
                 HostOf(url), tenant ?? "(no tenant)");
             return false;
         }
-        var delivery = Guid.NewGuid().ToString("N");
+        delivery ??= Guid.NewGuid().ToString("N");
         var signature = Sign(secret, body);
         int attempt = 0;
         HttpResponseMessage response;

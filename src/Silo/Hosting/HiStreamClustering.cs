@@ -8,7 +8,7 @@ namespace HiStream.Silo.Hosting;
 /// <c>redis</c> (<c>Orleans:Redis</c>), <c>azuretable</c> (Orleans' Azure Table membership; connection string
 /// <c>Orleans:Clustering:ConnectionString</c>, else <c>Farm:Blob:ConnectionString</c>) or <c>localhost</c>.
 /// Without a provider: redis when <c>Orleans:Redis</c> is set, else localhost. In Kubernetes the pod's IP and name
-/// (<c>POD_IP</c>, <c>POD_NAME</c>) are advertised.</summary>
+/// (<c>POD_IP</c>, <c>POD_NAME</c>) are advertised. Reminders go on the same store (<see cref="HiStreamReminders"/>).</summary>
 public static class HiStreamClustering
 {
     public const string DefaultTableName = "HiStreamMembership";
@@ -23,6 +23,7 @@ public static class HiStreamClustering
         {
             case "localhost":
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
+                silo.UseHiStreamReminders(configuration);
                 return silo;
             case "redis":
                 silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(configuration, RedisAddress(configuration)));
@@ -49,6 +50,7 @@ public static class HiStreamClustering
         });
         var podName = configuration["POD_NAME"];
         if (!string.IsNullOrWhiteSpace(podName)) silo.Configure<SiloOptions>(o => o.SiloName = podName);
+        silo.UseHiStreamReminders(configuration);
         return silo;
     }
 
@@ -95,7 +97,7 @@ public static class HiStreamClustering
         configuration["Orleans:Redis"] is { Length: > 0 } redis ? redis
             : throw new InvalidOperationException("Orleans:Clustering:Provider is redis: set Orleans:Redis.");
 
-    private static string TableConnection(IConfiguration configuration) =>
+    internal static string TableConnection(IConfiguration configuration) =>
         configuration["Orleans:Clustering:ConnectionString"] is { Length: > 0 } c ? c
         : configuration["Farm:Blob:ConnectionString"] is { Length: > 0 } b ? b
         : throw new InvalidOperationException("Orleans:Clustering:Provider is azuretable: set Orleans:Clustering:ConnectionString (or Farm:Blob:ConnectionString).");

@@ -11,7 +11,8 @@ public static class HiStreamSiloExtensions
 {
     /// <summary>Farm services plus what configuration chooses: the result store (<c>Farm:Blob:ConnectionString</c>
     /// for Azure Blob, else the folder <c>Farm:Blob:LocalRoot</c>) and the grain state provider
-    /// (<c>Farm:State:Provider</c> = memory | azureblob | redis). Clustering is the host's choice.</summary>
+    /// (<c>Farm:State:Provider</c> = memory | azureblob | redis), and in-memory reminders where the clustering chose
+    /// no reminder store (<see cref="HiStreamReminders"/>). Clustering is the host's choice.</summary>
     public static ISiloBuilder AddHiStreamSilo(this ISiloBuilder silo, IConfiguration configuration, IBlobStore? blobStore = null)
     {
         var services = silo.Services;
@@ -20,6 +21,7 @@ public static class HiStreamSiloExtensions
         if (blobStore is not null) services.AddSingleton(blobStore);
         services.TryAddSingleton<IBlobStore>(_ => BlobStoreFromConfiguration(configuration));
         AddStateStorage(silo, configuration);
+        silo.AddHiStreamReminderDefaults(configuration);
         silo.AddHiStreamFarm();
         return silo;
     }

@@ -4,15 +4,18 @@ using System.Net;
 namespace HiStream.Farm.Tests.Infrastructure;
 
 /// <summary>A real local HTTP listener (HttpListener on a free loopback port) that records every request and answers
-/// from <see cref="Respond"/>: stands in for a webhook receiver or the Kubernetes API server.</summary>
+/// from <see cref="Respond"/>: stands in for a webhook receiver or the Kubernetes API server. Requests are answered one
+/// at a time, in order, unless <c>concurrent</c> (then a held answer does not hold the next request).</summary>
 public sealed class HttpRecorder : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
+    private readonly bool _concurrent;
 
-    public HttpRecorder(Func<RecordedRequest, int, (int Status, string Body)> respond)
+    public HttpRecorder(Func<RecordedRequest, int, (int Status, string Body)> respond, bool concurrent = false)
     {
         Respond = respond;
+        _concurrent = concurrent;
         Port = ServerProcess.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -52,6 +55,15 @@ public sealed class HttpRecorder : IDisposable
             {
                 return;
             }
+            if (_concurrent) _ = Task.Run(() => AnswerAsync(context));
+            else await AnswerAsync(context);
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        try
+        {
             using var reader = new StreamReader(context.Request.InputStream);
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
@@ -63,6 +75,9 @@ public sealed class HttpRecorder : IDisposable
             var bytes = System.Text.Encoding.UTF8.GetBytes(answer);
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
+        }
+        catch (Exception) when (!_listener.IsListening)
+        {
         }
     }
 
