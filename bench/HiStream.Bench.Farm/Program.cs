@@ -36,8 +36,8 @@ for (int i = 0; i < opts.OrleansSilos; i++)
     {
         ["Orleans:Redis"] = $"127.0.0.1:{redis.Port}",
         ["Orleans:ClusterId"] = "bench", ["Orleans:ServiceId"] = "bench",
-        ["Orleans:SiloPort"] = (22000 + i + Random.Shared.Next(0, 2000) * 4).ToString(),
-        ["Orleans:GatewayPort"] = (32000 + i + Random.Shared.Next(0, 2000) * 4).ToString(),
+        ["Orleans:SiloPort"] = ServerProcess.FreePort().ToString(),
+        ["Orleans:GatewayPort"] = ServerProcess.FreePort().ToString(),
         ["Farm:Render"] = "false",
         ["Farm:QueuePartitions"] = opts.Partitions.ToString(),
         ["Farm:State:Provider"] = "azureblob",
