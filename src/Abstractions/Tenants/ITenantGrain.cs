@@ -29,4 +29,14 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("MarkFinished")]
     Task MarkFinishedAsync(string[] jobIds);
+
+    /// <summary>Lets one submission of the tenant at a time count its quota, so parallel submits cannot each see the
+    /// room that only one of them may fill. True when <paramref name="ticket"/> holds the turn, now until
+    /// <paramref name="hold"/> from now (calling again with the same ticket renews it); false while another ticket
+    /// holds it. In memory: a turn ends with its hold, its <see cref="LeaveSubmitAsync"/> or the grain's activation.</summary>
+    [Alias("TryEnterSubmit")]
+    Task<bool> TryEnterSubmitAsync(string ticket, TimeSpan hold);
+
+    [Alias("LeaveSubmit")]
+    Task LeaveSubmitAsync(string ticket);
 }

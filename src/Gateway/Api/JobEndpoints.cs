@@ -167,15 +167,26 @@ public static class JobEndpoints
         if (body is null) return Refused(SubmissionException.One("body", "is empty."));
         if ((body.Items is null) == (body.Manifest is null))
             return Refused(SubmissionException.One("items", "give either items (prompts inline) or manifest (a JSONL blob), not both or neither."));
-        var options = JobSubmitter.OptionsOf(body) with { Area = caller.Area, Budget = await quotas.BudgetAsync(caller) };
-        if (body.Items is not null) return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Inline(body.Items), cancellationToken));
-
-        var m = body.Manifest!;
-        if (ManifestError(m, caller, internalContainers) is { } refused) return Refused(refused);
-        var stream = await blobs.TryOpenReadAsync(m.Container!, m.Name!, cancellationToken);
-        if (stream is null) return Refused(SubmissionException.One("manifest", $"blob {m.Container}/{m.Name} does not exist."));
-        await using (stream)
-            return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Lines(stream, cancellationToken), cancellationToken));
+        if (body.Manifest is { } m && ManifestError(m, caller, internalContainers) is { } refused) return Refused(refused);
+        SubmitTurn? turn;
+        try
+        {
+            turn = await quotas.EnterAsync(caller, cancellationToken);
+        }
+        catch (QuotaExceededException ex)
+        {
+            return QuotaRefused(ex);
+        }
+        await using (turn)
+        {
+            var options = JobSubmitter.OptionsOf(body) with { Area = caller.Area, Budget = turn?.Budget };
+            if (body.Items is not null) return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Inline(body.Items), cancellationToken));
+            var manifest = body.Manifest!;
+            var stream = await blobs.TryOpenReadAsync(manifest.Container!, manifest.Name!, cancellationToken);
+            if (stream is null) return Refused(SubmissionException.One("manifest", $"blob {manifest.Container}/{manifest.Name} does not exist."));
+            await using (stream)
+                return await RunAsync(() => submitter.SubmitAsync(options, ManifestSources.Lines(stream, cancellationToken), cancellationToken));
+        }
     }
 
     /// <summary>A manifest blob must have valid names, may not be in the farm's own containers and, for a tenant, must
@@ -199,7 +210,17 @@ public static class JobEndpoints
         if (BodyTooLarge(http, limits.Value.MaxUploadBytes, "Gateway:Quotas:MaxUploadBytes") is { } tooLarge) return tooLarge;
         var caller = callers.Resolve(http.User);
         var defaults = new ItemSpec { Size = size, Frames = frames, Sampler = sampler, Seed = seed };
-        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, await quotas.BudgetAsync(caller)) { Deadline = deadline, Webhook = webhook };
+        SubmitTurn? turn;
+        try
+        {
+            turn = await quotas.EnterAsync(caller, cancellationToken);
+        }
+        catch (QuotaExceededException ex)
+        {
+            return QuotaRefused(ex);
+        }
+        await using var turnHeld = turn;
+        var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, turn?.Budget) { Deadline = deadline, Webhook = webhook };
         try
         {
             Stream body = new BodyLimitStream(request.Body, limits.Value.MaxUploadBytes);
@@ -301,6 +322,9 @@ public static class JobEndpoints
         return error is null ? null : Refused(SubmissionException.One("videoId", error));
     }
 
+    private static IResult QuotaRefused(QuotaExceededException ex) =>
+        Limits.Refuse(StatusCodes.Status429TooManyRequests, "Quota exceeded; nothing was queued", ex.Message, ex.Limit, ex.Value);
+
     private static async Task<IResult> RunAsync(Func<Task<SubmitResult>> submit)
     {
         SubmitResult result;
@@ -314,7 +338,7 @@ public static class JobEndpoints
         }
         catch (QuotaExceededException ex)
         {
-            return Limits.Refuse(StatusCodes.Status429TooManyRequests, "Quota exceeded; nothing was queued", ex.Message, ex.Limit, ex.Value);
+            return QuotaRefused(ex);
         }
         var id = result.Status.JobId;
         var links = new JobLinks($"/jobs/{id}", $"/jobs/{id}/events", $"/jobs/{id}/results", $"/jobs/{id}/cancel");

@@ -21,4 +21,12 @@ public sealed class GatewayQuotas
 
     /// <summary>Videos of a tenant that are queued or rendering, across all its jobs.</summary>
     public int MaxVideosInFlight { get; set; } = 200_000;
+
+    /// <summary>A tenant's submissions take turns, so each counts its quota against what the previous one queued:
+    /// a submission waits this long for its turn, then is refused (429).</summary>
+    public TimeSpan SubmitWait { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A turn lasts this long unless renewed (every third of it while the submission runs), so a gateway that
+    /// dies mid-submission blocks its tenant's next submission for at most this long.</summary>
+    public TimeSpan SubmitHold { get; set; } = TimeSpan.FromSeconds(30);
 }

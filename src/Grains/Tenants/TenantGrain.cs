@@ -24,6 +24,7 @@ public sealed class TenantGrain : Grain, ITenantGrain
     /// <summary>The archived ids, read once when an old job is recorded again (a resubmit).</summary>
     private HashSet<string>? _archived;
     private (int Page, string[] Ids)? _lastPageRead;
+    private (string Ticket, DateTimeOffset Until)? _submitTurn;
 
     public TenantGrain([PersistentState("tenant", FarmStorage.Name)] IPersistentState<TenantGrainState> state, IBlobStore blobs, IOptions<FarmOptions> options,
         TimeProvider time, ILogger<TenantGrain> logger)
@@ -142,5 +143,19 @@ public sealed class TenantGrain : Grain, ITenantGrain
             DeactivateOnIdle(); // a lost write's answer left this activation's ETag behind: the next one reads what is stored
             throw;
         }
+    }
+
+    public Task<bool> TryEnterSubmitAsync(string ticket, TimeSpan hold)
+    {
+        var now = _time.GetUtcNow();
+        if (_submitTurn is { } turn && turn.Ticket != ticket && turn.Until > now) return Task.FromResult(false);
+        _submitTurn = (ticket, now + hold);
+        return Task.FromResult(true);
+    }
+
+    public Task LeaveSubmitAsync(string ticket)
+    {
+        if (_submitTurn?.Ticket == ticket) _submitTurn = null;
+        return Task.CompletedTask;
     }
 }
