@@ -66,6 +66,11 @@ public sealed class JobGrain : Grain, IJobGrain, IRemindable
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Job.FailedItems.Count > 0) // a state written before failed items were kept as ranges; stored with the next write
+        {
+            foreach (var item in Job.FailedItems) Job.FailedRanges.Add(item);
+            Job.FailedItems.Clear();
+        }
         // Rebuild the in-flight view from the stored set, so status and cancel still reach running videos after a failover.
         foreach (var (item, attempt) in Job.InFlight) _rendering[item] = (ItemVideoId(item), 0, Job.ChunksPerVideo, attempt);
         // Reconcile: outcomes this grain missed (a lost message, a crash before its write) are still at the partitions.
@@ -205,10 +210,10 @@ public sealed class JobGrain : Grain, IJobGrain, IRemindable
     public async Task<int> RetryFailedAsync()
     {
         // After a deadline the partitions drop whatever is queued again, so nothing would ever count the items.
-        if (Job.Definition is null || Job.State == JobState.Cancelled || Job.Drop != JobDrop.None || Job.FailedItems.Count == 0) return 0;
-        var items = Job.FailedItems.ToArray();
+        if (Job.Definition is null || Job.State == JobState.Cancelled || Job.Drop != JobDrop.None || Job.FailedRanges.Count == 0) return 0;
+        var items = Job.FailedRanges.Items().ToArray();
         foreach (var i in items) Job.Ended.Remove(i);
-        Job.FailedItems.Clear();
+        Job.FailedRanges.Clear();
         Job.Errors.Clear();
         Job.ErrorsNotKept = 0;
         Job.Failed -= items.Length;
@@ -227,9 +232,9 @@ public sealed class JobGrain : Grain, IJobGrain, IRemindable
     {
         var notKept = $"error not kept: a job keeps the errors of its first {_options.FailedErrorsKept} failed items ({Job.ErrorsNotKept} more were not kept)";
         var page = FailedIndices().Skip(skip).Take(take).Select(i => Job.Errors.TryGetValue(i, out var e) ? new FailedItem(i, e.VideoId ?? ItemVideoId(i), e.Message, e.Attempts)
-            : Job.FailedItems.Contains(i) ? new FailedItem(i, ItemVideoId(i), notKept, 0)
+            : Job.FailedRanges.Contains(i) ? new FailedItem(i, ItemVideoId(i), notKept, 0)
             : new FailedItem(i, ItemVideoId(i), $"deadline {Job.Deadline:O} passed before it started", 0)).ToArray();
-        int total = Job.FailedItems.Count + Job.DeadlineFailed;
+        int total = (int)Job.FailedRanges.Count + Job.DeadlineFailed;
         return Task.FromResult(new FailedItemsPage(JobId, total, skip, page, skip + page.Length < total ? skip + page.Length : null, Job.ErrorsNotKept));
     }
 
@@ -380,7 +385,7 @@ public sealed class JobGrain : Grain, IJobGrain, IRemindable
             case ProgressKind.Cancelled: Job.Cancelled++; break;
             default:
                 Job.Failed++;
-                Job.FailedItems.Add(item);
+                Job.FailedRanges.Add(item);
                 var message = report.Message ?? "failed";
                 if (Job.Errors.Count < Math.Max(0, _options.FailedErrorsKept))
                     Job.Errors[item] = new ItemError { Message = message.Length > MaxErrorChars ? message[..MaxErrorChars] : message, Attempts = report.Attempt, VideoId = report.VideoId };
@@ -412,7 +417,7 @@ public sealed class JobGrain : Grain, IJobGrain, IRemindable
 
     private IEnumerable<int> FailedIndices()
     {
-        var explicitFailures = Job.FailedItems.AsEnumerable();
+        var explicitFailures = Job.FailedRanges.Items();
         if (Job.Drop != JobDrop.Deadline || Job.DeadlineFailed == 0) return explicitFailures;
         var neverStarted = Job.Ended.Complement(Total).Where(i => !Job.AwaitingAfterDrop.Contains(i)).Take(Job.DeadlineFailed);
         return explicitFailures.Concat(neverStarted);

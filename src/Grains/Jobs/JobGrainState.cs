@@ -11,7 +11,7 @@ public sealed class JobGrainState
     [Id(3)] public int Skipped { get; set; }
     [Id(4)] public int Failed { get; set; }
     [Id(5)] public int Cancelled { get; set; }
-    /// <summary>Items that failed for good, waiting for a retry; bounded by failures, not by the job size.</summary>
+    /// <summary>Failed items as a state written before <see cref="FailedRanges"/> held them; moved there on activation.</summary>
     [Id(6)] public SortedSet<int> FailedItems { get; set; } = [];
     [Id(8)] public DateTimeOffset? StartedAt { get; set; }
     [Id(9)] public DateTimeOffset? FinishedAt { get; set; }
@@ -49,6 +49,9 @@ public sealed class JobGrainState
     /// <summary>The finish whose actions (contact sheet, webhook) have run; below <see cref="Finishes"/>, they are due
     /// and a reminder holds the job until they have.</summary>
     [Id(34)] public int FinishActionsDone { get; set; }
+    /// <summary>Items that failed for good, waiting for a retry, as ranges: a job whose every video fails keeps a few
+    /// ranges, not one entry per item.</summary>
+    [Id(35)] public RangeSet FailedRanges { get; set; } = new();
 }
 
 public enum JobDrop

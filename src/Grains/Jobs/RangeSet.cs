@@ -1,7 +1,8 @@
 namespace HiStream.Grains.Jobs;
 
 /// <summary>A set of item indices as sorted, disjoint half-open ranges. Items of a job end roughly in order, so the set
-/// of ended items of a million-item job is a handful of ranges (about one per video in flight), not a million entries.</summary>
+/// of ended items of a million-item job is a handful of ranges (about one per video in flight), not a million entries;
+/// so is the set of failed items of a job whose every video fails (a bad model or device).</summary>
 [GenerateSerializer, Alias("histream.RangeSet")]
 public sealed class RangeSet
 {
@@ -51,6 +52,19 @@ public sealed class RangeSet
         }
         Count--;
         return true;
+    }
+
+    /// <summary>The items, in order.</summary>
+    public IEnumerable<int> Items()
+    {
+        for (int r = 0; r < RangeCount; r++)
+            for (int i = Bounds[2 * r]; i < Bounds[2 * r + 1]; i++) yield return i;
+    }
+
+    public void Clear()
+    {
+        Bounds.Clear();
+        Count = 0;
     }
 
     /// <summary>Items in [0, <paramref name="total"/>) that are not in the set, in order.</summary>
