@@ -168,15 +168,8 @@ public static class JobEndpoints
         if ((body.Items is null) == (body.Manifest is null))
             return Refused(SubmissionException.One("items", "give either items (prompts inline) or manifest (a JSONL blob), not both or neither."));
         if (body.Manifest is { } m && ManifestError(m, caller, internalContainers) is { } refused) return Refused(refused);
-        SubmitTurn? turn;
-        try
-        {
-            turn = await quotas.EnterAsync(caller, cancellationToken);
-        }
-        catch (QuotaExceededException ex)
-        {
-            return QuotaRefused(ex);
-        }
+        var (turn, waitedTooLong) = await EnterTurnAsync(quotas, caller, cancellationToken);
+        if (waitedTooLong is not null) return waitedTooLong;
         await using (turn)
         {
             var options = JobSubmitter.OptionsOf(body) with { Area = caller.Area, Budget = turn?.Budget };
@@ -210,15 +203,8 @@ public static class JobEndpoints
         if (BodyTooLarge(http, limits.Value.MaxUploadBytes, "Gateway:Quotas:MaxUploadBytes") is { } tooLarge) return tooLarge;
         var caller = callers.Resolve(http.User);
         var defaults = new ItemSpec { Size = size, Frames = frames, Sampler = sampler, Seed = seed };
-        SubmitTurn? turn;
-        try
-        {
-            turn = await quotas.EnterAsync(caller, cancellationToken);
-        }
-        catch (QuotaExceededException ex)
-        {
-            return QuotaRefused(ex);
-        }
+        var (turn, waitedTooLong) = await EnterTurnAsync(quotas, caller, cancellationToken);
+        if (waitedTooLong is not null) return waitedTooLong;
         await using var turnHeld = turn;
         var options = new JobOptions(jobId, priority ?? 0, tag ?? [], container, prefix, defaults, caller.Area, turn?.Budget) { Deadline = deadline, Webhook = webhook };
         try
@@ -320,6 +306,19 @@ public static class JobEndpoints
     {
         var error = BlobNames.NameError(videoId) ?? (videoId.Contains('/') ? $"'{videoId}' is not a video id." : null);
         return error is null ? null : Refused(SubmissionException.One("videoId", error));
+    }
+
+    /// <summary>The tenant's submit turn (null for callers without a tenant), or the refusal when it did not come in time.</summary>
+    private static async Task<(SubmitTurn? Turn, IResult? Refusal)> EnterTurnAsync(TenantQuotaChecker quotas, Caller caller, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await quotas.EnterAsync(caller, cancellationToken), null);
+        }
+        catch (QuotaExceededException ex)
+        {
+            return (null, QuotaRefused(ex));
+        }
     }
 
     private static IResult QuotaRefused(QuotaExceededException ex) =>

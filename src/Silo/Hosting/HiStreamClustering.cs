@@ -93,7 +93,7 @@ public static class HiStreamClustering
         o.ServiceId = configuration["Orleans:ServiceId"] ?? "histream-farm";
     }
 
-    private static string RedisAddress(IConfiguration configuration) =>
+    internal static string RedisAddress(IConfiguration configuration) =>
         configuration["Orleans:Redis"] is { Length: > 0 } redis ? redis
             : throw new InvalidOperationException("Orleans:Clustering:Provider is redis: set Orleans:Redis.");
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using HiStream.Grains.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace HiStream.Silo.Hosting;
@@ -17,7 +18,7 @@ public static class HiStreamReminders
         switch (HiStreamClustering.Provider(configuration))
         {
             case "redis":
-                silo.UseRedisReminderService(o => o.ConfigurationOptions = RedisConnection.Options(configuration, configuration["Orleans:Redis"]!));
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = RedisConnection.Options(configuration, HiStreamClustering.RedisAddress(configuration)));
                 break;
             case "azuretable":
                 var connection = HiStreamClustering.TableConnection(configuration);
@@ -38,13 +39,13 @@ public static class HiStreamReminders
     /// <summary>For hosts that chose their clustering themselves (the embedded farm, test clusters): reminders in
     /// memory unless a reminder service is registered already; and the minimum reminder period that
     /// <c>Farm:FinishActionsRecheck</c> needs.</summary>
-    public static ISiloBuilder AddHiStreamReminderDefaults(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder AddHiStreamReminderDefaults(this ISiloBuilder silo)
     {
         if (!silo.Services.Any(d => d.ServiceType == typeof(IReminderTable))) silo.UseInMemoryReminderService();
-        var recheck = configuration.GetValue($"{FarmOptions.Section}:{nameof(FarmOptions.FinishActionsRecheck)}", new FarmOptions().FinishActionsRecheck);
-        silo.Configure<ReminderOptions>(o =>
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<FarmOptions>>((reminders, farm) =>
         {
-            if (recheck > TimeSpan.Zero && recheck < o.MinimumReminderPeriod) o.MinimumReminderPeriod = recheck;
+            var recheck = farm.Value.FinishActionsRecheck;
+            if (recheck > TimeSpan.Zero && recheck < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = recheck;
         });
         return silo;
     }

@@ -21,7 +21,7 @@ public static class HiStreamSiloExtensions
         if (blobStore is not null) services.AddSingleton(blobStore);
         services.TryAddSingleton<IBlobStore>(_ => BlobStoreFromConfiguration(configuration));
         AddStateStorage(silo, configuration);
-        silo.AddHiStreamReminderDefaults(configuration);
+        silo.AddHiStreamReminderDefaults();
         silo.AddHiStreamFarm();
         return silo;
     }
